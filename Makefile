@@ -1,0 +1,55 @@
+# mlcost: every target installs what it needs first, so a fresh clone needs only Python 3.11.
+# Settings come from the environment; the defaults below apply only to variables that are unset.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export WAREHOUSE_PATH ?= $(CURDIR)/.demo/warehouse.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export CUR_EXPORT_URI ?= $(CURDIR)/.demo/exports
+export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
+export DAGSTER_DISABLE_TELEMETRY ?= true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test dev bench lint dbt-parse lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.lock > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
+	$(BIN)/python -m pip install -q --no-deps -e . >> $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
+	$(BIN)/python -c "import dagster, dagster_dbt, dbt.version, duckdb, moto, slack_sdk"
+	touch $@
+
+dbt-parse: setup
+	cd dbt_project && WAREHOUSE_PATH=$${WAREHOUSE_PATH} ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: setup dbt-parse
+	$(BIN)/mlcost demo
+
+test: setup dbt-parse
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+dev: setup dbt-parse
+	$(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup dbt-parse
+	$(BIN)/python -m benchmarks.bench_ingest
+
+lint: setup
+	$(BIN)/ruff check pipelines tests benchmarks
+	$(BIN)/ruff format --check pipelines tests benchmarks
+	$(BIN)/sqlfluff lint sql dbt_project/models
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) .demo .dagster_home dbt_project/target

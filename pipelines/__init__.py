@@ -1,0 +1,1 @@
+"""mlcost: an ML cost warehouse on Dagster, dbt and DuckDB."""

@@ -1,0 +1,38 @@
+"""The `mlcost` command. Each sub-command lives in its own module under pipelines/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pipelines.lib import settings
+
+# sub-command name -> module under pipelines.commands exposing register(subparsers)
+COMMAND_MODULES = ("demo_data", "refresh", "sql", "alerts", "demo")
+
+
+class CommandError(Exception):
+    """A failure to report to the user in one line, without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlcost", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"pipelines.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings.apply_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"mlcost {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,6 @@
+"""`mlcost demo-data` (not yet implemented)."""
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("demo-data", help="not yet implemented")
+    parser.set_defaults(func=lambda args: print("not yet implemented") or 1)

@@ -1,0 +1,30 @@
+"""dbt models as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from pipelines.defs.transform.project import dbt_project
+
+
+class MlcostTranslator(DagsterDbtTranslator):
+    """Groups each model by its top folder (staging, intermediate, marts)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=MlcostTranslator(),
+    pool="duckdb",
+)
+def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Runs `dbt build` on the selected models and streams models and tests as they finish."""
+    yield from dbt.cli(["build"], context=context).stream()
