@@ -1,0 +1,1 @@
+"""Pure helpers that turn SageMaker and CloudWatch API responses into warehouse rows."""
