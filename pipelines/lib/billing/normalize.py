@@ -1,0 +1,483 @@
+"""Reading export files with DuckDB and mapping their columns onto raw.billing_line_items.
+
+Each export format names its columns differently (legacy CUR CSV `lineItem/UnblendedCost`, Athena or
+CUR 2.0 `line_item_unblended_cost`, FOCUS `BilledCost`). Files are read by name, never by position, so
+schema drift between months is harmless. The SQL built here contains only quoted identifiers taken
+from the files' own headers; every value (paths, periods, tag keys) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib.billing import BillingInputError
+from pipelines.lib.sql import quote_ident as q
+
+DECIMAL = "DECIMAL(38, 10)"
+EMPTY_TAGS = "CAST(MAP {} AS MAP(VARCHAR, VARCHAR))"
+
+# Macros every ingest connection defines once (see prepare_connection).
+MACROS = (
+    "create or replace temp macro mlcost_text(x) as nullif(trim(cast(x as varchar)), '')",
+    "create or replace temp macro mlcost_ts(x) as timezone('UTC', try_cast(nullif(trim(x), '') as timestamptz))",
+    "create or replace temp macro mlcost_tag_key(k) as lower(regexp_replace(trim(k), '^(user:|user_)', '', 'i'))",
+    # Drop tags with empty values (CUR writes every tag column on every row).
+    "create or replace temp macro mlcost_clean_tags(m) as "
+    "map_from_entries(list_filter(map_entries(m), e -> e.value is not null and trim(e.value) <> ''))",
+    # Normalized keys; when two original keys fold to one (Team / team), the first non-empty wins.
+    "create or replace temp macro mlcost_norm_tags(m) as map_from_entries(list_filter("
+    "list_transform(map_entries(m), e -> struct_pack(key := mlcost_tag_key(e.key), value := e.value)), "
+    "(e, i) -> list_position(list_transform(map_entries(m), x -> mlcost_tag_key(x.key)), e.key) = i))",
+)
+
+CUR_ARN = re.compile(r"(?<![a-z])a_r_n(?![a-z])")
+CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def snake(name: str) -> str:
+    """`UnblendedCost` -> `unblended_cost`, `ReservationARN` -> `reservation_arn`."""
+    return CAMEL_2.sub(r"\1_\2", CAMEL_1.sub(r"\1_\2", name)).lower()
+
+
+def canonical_cur_name(name: str) -> str:
+    """Legacy CSV and Athena/CUR 2.0 column names onto one spelling (`line_item_unblended_cost`)."""
+    if "/" in name:
+        category, _, rest = name.partition("/")
+        return f"{snake(category)}_{snake(rest)}".replace(" ", "_")
+    return CUR_ARN.sub("arn", name.strip().lower())
+
+
+@dataclass
+class FileGroup:
+    """Files of one period read by one DuckDB table function call."""
+
+    reader: str  # 'csv' or 'parquet'
+    paths: list[Path]
+    display: dict[str, str]  # local path -> name used in messages and source_file
+    columns: dict[str, str] = field(default_factory=dict)  # actual column -> DuckDB type
+    csv_columns: list[str] = field(default_factory=list)
+
+
+def reader_for(path: str) -> str | None:
+    lower = path.lower()
+    if lower.endswith(".parquet"):
+        return "parquet"
+    if lower.endswith((".csv", ".csv.gz", ".csv.zip", ".zip")):
+        return "csv"
+    return None
+
+
+def materialize_local(local: Path, display: str, workdir: Path) -> Path:
+    """Unpack .zip exports (DuckDB reads .gz itself) into workdir; other files are used in place."""
+    if not local.name.lower().endswith(".zip"):
+        return local
+    try:
+        with zipfile.ZipFile(local) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise BillingInputError(
+                    f"{display}: expected one CSV in the zip archive, found {len(members)}"
+                )
+            target = workdir / "unzipped" / f"{abs(hash(display))}-{Path(members[0].filename).name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            return target
+    except zipfile.BadZipFile as exc:
+        raise BillingInputError(f"{display}: not a readable zip archive ({exc})") from exc
+
+
+def csv_header(local: Path, display: str) -> list[str]:
+    opener = gzip.open if local.name.lower().endswith(".gz") else open
+    try:
+        with opener(local, "rt", newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(io.StringIO(fh.readline())), [])
+    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+        raise BillingInputError(f"{display}: cannot be read ({exc})") from exc
+    if not header or not any(h.strip() for h in header):
+        raise BillingInputError(f"{display}: empty file, no header row")
+    return header
+
+
+def prepare_connection(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("set TimeZone = 'UTC'")
+    for macro in MACROS:
+        conn.execute(macro)
+
+
+def _csv_source(group: FileGroup) -> tuple[str, dict]:
+    columns = {name: "VARCHAR" for name in group.csv_columns}
+    sql = (
+        "read_csv($files, columns = $csv_columns, auto_detect = false, header = true, delim = ',', "
+        "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+        "nullstr = ['', 'NULL', 'null'], filename = true)"
+    )
+    return sql, {"files": [str(p) for p in group.paths], "csv_columns": columns}
+
+
+def _parquet_source(group: FileGroup) -> tuple[str, dict]:
+    return (
+        "read_parquet($files, union_by_name = true, filename = true)",
+        {"files": [str(p) for p in group.paths]},
+    )
+
+
+def source_sql(group: FileGroup) -> tuple[str, dict]:
+    return _csv_source(group) if group.reader == "csv" else _parquet_source(group)
+
+
+def describe(conn: duckdb.DuckDBPyConnection, group: FileGroup) -> None:
+    """Fill group.columns with each column's name and type (union by name across the group)."""
+    if group.reader == "csv":
+        # Callers group CSV files by identical header: explicit columns (no sniffing) make DuckDB's
+        # strict parser report ragged rows instead of guessing a dialect around them.
+        headers = {tuple(csv_header(path, group.display[str(path)])) for path in group.paths}
+        if len(headers) != 1:
+            raise BillingInputError(f"{_files_label(group)}: CSV files of one group must share a header")
+        group.csv_columns = list(headers.pop())
+    source, params = source_sql(group)
+    try:
+        rows = conn.execute(f"describe select * from {source}", params).fetchall()  # noqa: S608
+    except duckdb.Error as exc:
+        raise BillingInputError(f"{_files_label(group)}: cannot be read ({_short(exc)})") from exc
+    group.columns = {row[0]: row[1] for row in rows if row[0] != "filename"}
+
+
+def _files_label(group: FileGroup) -> str:
+    names = [group.display[str(p)] for p in group.paths]
+    return names[0] if len(names) == 1 else ", ".join(names)
+
+
+def _short(exc: Exception) -> str:
+    """DuckDB's message in one line, without echoing the offending data line (it may hold secrets)."""
+    text = str(exc)
+    first = text.splitlines()[0] if text.strip() else type(exc).__name__
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if line and columns:
+        return f"line {line.group(1)}: expected {columns.group(1)} columns, found {columns.group(2)} (ragged row)"
+    if line:
+        return f"line {line.group(1)}: {first}"
+    return first
+
+
+def short_error(exc: Exception) -> str:
+    return _short(exc)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Column expressions
+
+
+class Columns:
+    """Looks up source columns by canonical name and builds typed, NULL-safe expressions."""
+
+    def __init__(self, columns: dict[str, str], canon):
+        self.types = columns
+        self.by_canon: dict[str, str] = {}
+        for name in columns:
+            self.by_canon.setdefault(canon(name), name)
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.by_canon for n in names)
+
+    def actual(self, *names: str) -> str | None:
+        for n in names:
+            if n in self.by_canon:
+                return self.by_canon[n]
+        return None
+
+    def _type(self, actual: str) -> str:
+        return self.types[actual].upper()
+
+    def text(self, *names: str) -> str:
+        parts = [f"mlcost_text({q(a)})" for a in (self.by_canon.get(n) for n in names) if a]
+        return _coalesce(parts, "cast(null as varchar)")
+
+    def account(self, *names: str) -> str:
+        parts = []
+        for n in names:
+            a = self.by_canon.get(n)
+            if not a:
+                continue
+            if any(t in self._type(a) for t in ("INT", "DECIMAL", "DOUBLE")):
+                # Parquet writers sometimes type account ids as numbers: restore the leading zeros.
+                parts.append(f"lpad(cast(cast({q(a)} as bigint) as varchar), 12, '0')")
+            else:
+                parts.append(f"mlcost_text({q(a)})")
+        return _coalesce(parts, "cast(null as varchar)")
+
+    def money(self, *names: str) -> str:
+        """Exact decimal; a value that is present but not a number fails the load (strict cast)."""
+        parts = []
+        for n in names:
+            a = self.by_canon.get(n)
+            if not a:
+                continue
+            if self._type(a) == "VARCHAR":
+                parts.append(f"cast(nullif(trim({q(a)}), '') as {DECIMAL})")
+            else:
+                parts.append(f"cast({q(a)} as {DECIMAL})")
+        return _coalesce(parts, f"cast(null as {DECIMAL})")
+
+    def number(self, *names: str) -> str:
+        parts = []
+        for n in names:
+            a = self.by_canon.get(n)
+            if a:
+                parts.append(
+                    f"try_cast(mlcost_text({q(a)}) as double)"
+                    if self._type(a) == "VARCHAR"
+                    else f"cast({q(a)} as double)"
+                )
+        return _coalesce(parts, "cast(null as double)")
+
+    def timestamp(self, *names: str) -> str:
+        parts = []
+        for n in names:
+            a = self.by_canon.get(n)
+            if not a:
+                continue
+            t = self._type(a)
+            if t == "VARCHAR":
+                parts.append(f"mlcost_ts({q(a)})")
+            elif "WITH TIME ZONE" in t:
+                parts.append(f"timezone('UTC', {q(a)})")
+            else:
+                parts.append(f"cast({q(a)} as timestamp)")
+        return _coalesce(parts, "cast(null as timestamp)")
+
+    def map_column(self, actual: str) -> str:
+        t = self._type(actual)
+        if t.startswith("MAP"):
+            return f"cast({q(actual)} as map(varchar, varchar))"
+        # JSON text in CSV exports ('{}' when empty); unparseable text yields no tags.
+        return f"try_cast(try_cast(nullif(trim(cast({q(actual)} as varchar)), '') as json) as map(varchar, varchar))"
+
+
+def _coalesce(parts: list[str], empty: str) -> str:
+    if not parts:
+        return empty
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+@dataclass
+class Normalized:
+    """A SELECT producing raw.billing_line_items columns (plus helpers) from one file group."""
+
+    select: str
+    params: dict
+    source_format: str
+
+
+REQUIRED_CUR = ("line_item_unblended_cost",)
+REQUIRED_FOCUS = ("billedcost",)
+
+
+def detect_format(columns: dict[str, str]) -> str:
+    lowered = {c.lower() for c in columns}
+    if "billedcost" in lowered:
+        return "focus"
+    canon = {canonical_cur_name(c) for c in columns}
+    if not canon & {"line_item_unblended_cost", "line_item_line_item_type", "identity_line_item_id"}:
+        return "unknown"
+    # Legacy: CSV names with a category prefix, or Athena Parquet (one column per tag, year/month).
+    if any("/" in c for c in columns) or any(c.lower().startswith("resource_tags_") for c in columns):
+        return "cur_legacy"
+    if {"year", "month"} <= lowered:
+        return "cur_legacy"
+    return "cur2"
+    return "unknown"
+
+
+def normalize(group: FileGroup) -> Normalized:
+    """Build the normalizing SELECT for a described file group."""
+    fmt = detect_format(group.columns)
+    label = _files_label(group)
+    if fmt == "unknown":
+        raise BillingInputError(
+            f"{label}: not a recognised billing export (no lineItem/UnblendedCost, line_item_unblended_cost "
+            f"or BilledCost column; found {len(group.columns)} columns)"
+        )
+    if fmt == "focus":
+        return _normalize_focus(group, label)
+    return _normalize_cur(group, label, fmt)
+
+
+def _require(cols: Columns, label: str, needed: tuple[str, ...], shown: str) -> None:
+    if not cols.has(*needed):
+        raise BillingInputError(f"{label}: missing required column {shown}")
+
+
+def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
+    cols = Columns(group.columns, canonical_cur_name)
+    _require(cols, label, REQUIRED_CUR, "lineItem/UnblendedCost (line_item_unblended_cost)")
+    _require(
+        cols,
+        label,
+        ("bill_billing_period_start_date", "line_item_usage_start_date"),
+        "bill/BillingPeriodStartDate or lineItem/UsageStartDate",
+    )
+    params: dict = {}
+
+    # Tags: CUR 2.0 map column (or its JSON text), else one column per tag (legacy CSV / Athena).
+    tags_col = cols.actual("resource_tags")
+    if tags_col:
+        original = f"mlcost_clean_tags({cols.map_column(tags_col)})"
+    else:
+        tag_columns = [
+            c
+            for c in group.columns
+            if c.startswith("resourceTags/") or c.lower().startswith("resource_tags_")
+        ]
+        if tag_columns:
+            params["tag_keys"] = [
+                c.split("/", 1)[1] if "/" in c else c[len("resource_tags_") :] for c in tag_columns
+            ]
+            values = ", ".join(f"cast({q(c)} as varchar)" for c in tag_columns)
+            original = f"mlcost_clean_tags(map($tag_keys::varchar[], [{values}]))"
+        else:
+            original = EMPTY_TAGS
+
+    line_type = cols.text("line_item_line_item_type")
+    unblended = cols.money("line_item_unblended_cost")
+    net_unblended = cols.money("line_item_net_unblended_cost")
+    reservation_arn = cols.text("reservation_reservation_arn")
+    savings_plan_arn = cols.text("savings_plan_savings_plan_arn")
+    sp_effective = _net_or_gross(
+        cols, "savings_plan_net_savings_plan_effective_cost", "savings_plan_savings_plan_effective_cost"
+    )
+    ri_effective = _net_or_gross(cols, "reservation_net_effective_cost", "reservation_effective_cost")
+    ri_unused_upfront = _net_or_gross(
+        cols,
+        "reservation_net_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_unused_amortized_upfront_fee_for_billing_period",
+    )
+    ri_unused_recurring = _net_or_gross(
+        cols, "reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee"
+    )
+    sp_commitment = cols.money("savings_plan_total_commitment_to_date")
+    sp_used = cols.money("savings_plan_used_commitment")
+    usage_cost = (
+        f"coalesce({net_unblended}, {unblended})" if cols.has("line_item_net_unblended_cost") else unblended
+    )
+
+    # Amortized cost by line item type, as AWS's dashboards and the FOCUS converters compute it.
+    effective = f"""case {line_type}
+            when 'SavingsPlanCoveredUsage' then {sp_effective}
+            when 'SavingsPlanRecurringFee' then coalesce({sp_commitment}, 0) - coalesce({sp_used}, 0)
+            when 'SavingsPlanNegation' then 0
+            when 'SavingsPlanUpfrontFee' then 0
+            when 'DiscountedUsage' then {ri_effective}
+            when 'RIFee' then coalesce({ri_unused_upfront}, 0) + coalesce({ri_unused_recurring}, 0)
+            when 'Fee' then case when {reservation_arn} is not null then 0 else {usage_cost} end
+            else {usage_cost}
+        end"""
+
+    usage_type = cols.text("line_item_usage_type")
+    operation = cols.text("line_item_operation")
+    period_ts = cols.timestamp("bill_billing_period_start_date", "line_item_usage_start_date")
+    service_name_parts = [cols.text("product_product_name")]
+    product_map = cols.actual("product")
+    if product_map:
+        service_name_parts.append(f"mlcost_text({cols.map_column(product_map)}['product_name'])")
+    service_name_parts.append(cols.text("line_item_product_code"))
+
+    select = f"""
+    select
+        cast(date_trunc('month', {period_ts}) as date) as row_billing_period,
+        {cols.timestamp("line_item_usage_start_date")} as charge_period_start,
+        {cols.timestamp("line_item_usage_end_date")} as charge_period_end,
+        {cols.account("bill_payer_account_id")} as billing_account_id,
+        {cols.account("line_item_usage_account_id")} as sub_account_id,
+        'AWS' as provider_name,
+        coalesce({", ".join(service_name_parts)}) as service_name,
+        {cols.text("line_item_product_code")} as service_code,
+        {usage_type} as usage_type,
+        {operation} as operation,
+        {line_type} as charge_type,
+        {cols.text("line_item_line_item_description")} as charge_description,
+        {cols.text("identity_line_item_id")} as line_item_id,
+        {cols.text("identity_time_interval")} as dedupe_time_interval,
+        {cols.text("line_item_resource_id")} as resource_id,
+        {cols.text("product_region_code", "product_region")} as region,
+        {cols.text("line_item_availability_zone")} as availability_zone,
+        {cols.number("line_item_usage_amount")} as usage_quantity,
+        {cols.text("pricing_unit")} as pricing_unit,
+        {unblended} as billed_cost,
+        {effective} as effective_cost,
+        {cols.money("pricing_public_on_demand_cost")} as list_cost,
+        coalesce({cols.text("line_item_currency_code")}, 'USD') as billing_currency,
+        coalesce({savings_plan_arn}, {reservation_arn}) as commitment_discount_id,
+        -- Split cost allocation rows re-state instance cost per pod/task: flagged, kept out of totals.
+        coalesce({operation} in ('EKSPod-EC2', 'ECSTask-EC2')
+            or {usage_type} like '%EKSPod-EC2%' or {usage_type} like '%ECSTask-EC2%', false)
+            as is_split_cost_allocation,
+        mlcost_norm_tags(coalesce({original}, {EMPTY_TAGS})) as tags,
+        coalesce({original}, {EMPTY_TAGS}) as tags_original,
+        filename as source_path
+    from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
+    return Normalized(select=select, params=params, source_format=fmt)
+
+
+def _net_or_gross(cols: Columns, net: str, gross: str) -> str:
+    """Net columns exist only on accounts with discounts: fall back to the gross ones."""
+    if cols.has(net):
+        return f"coalesce({cols.money(net)}, {cols.money(gross)})"
+    return cols.money(gross)
+
+
+def _normalize_focus(group: FileGroup, label: str) -> Normalized:
+    cols = Columns(group.columns, lambda n: n.strip().lower())
+    _require(cols, label, REQUIRED_FOCUS, "BilledCost")
+    _require(
+        cols, label, ("billingperiodstart", "chargeperiodstart"), "BillingPeriodStart or ChargePeriodStart"
+    )
+    tags_col = cols.actual("tags")
+    original = f"mlcost_clean_tags({cols.map_column(tags_col)})" if tags_col else EMPTY_TAGS
+    billed = cols.money("billedcost")
+    select = f"""
+    select
+        cast(date_trunc('month', {cols.timestamp("billingperiodstart", "chargeperiodstart")}) as date)
+            as row_billing_period,
+        {cols.timestamp("chargeperiodstart")} as charge_period_start,
+        {cols.timestamp("chargeperiodend")} as charge_period_end,
+        {cols.account("billingaccountid")} as billing_account_id,
+        {cols.account("subaccountid")} as sub_account_id,
+        {cols.text("providername", "serviceprovidername")} as provider_name,
+        {cols.text("servicename")} as service_name,
+        {cols.text("x_servicecode")} as service_code,
+        {cols.text("x_usagetype")} as usage_type,
+        {cols.text("x_operation")} as operation,
+        {cols.text("chargecategory")} as charge_type,
+        {cols.text("chargedescription")} as charge_description,
+        cast(null as varchar) as line_item_id,
+        cast(null as varchar) as dedupe_time_interval,
+        {cols.text("resourceid")} as resource_id,
+        {cols.text("regionid", "region")} as region,
+        {cols.text("availabilityzone")} as availability_zone,
+        {cols.number("consumedquantity", "usagequantity")} as usage_quantity,
+        {cols.text("pricingunit", "consumedunit")} as pricing_unit,
+        {billed} as billed_cost,
+        -- EffectiveCost as given; an export without it has no amortization to apply.
+        coalesce({cols.money("effectivecost")}, {billed}) as effective_cost,
+        {cols.money("listcost")} as list_cost,
+        {cols.text("billingcurrency")} as billing_currency,
+        {cols.text("commitmentdiscountid")} as commitment_discount_id,
+        false as is_split_cost_allocation,
+        mlcost_norm_tags(coalesce({original}, {EMPTY_TAGS})) as tags,
+        coalesce({original}, {EMPTY_TAGS}) as tags_original,
+        filename as source_path
+    from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
+    return Normalized(select=select, params={}, source_format="focus")
