@@ -1,0 +1,195 @@
+"""The durable record of every alert: what is due, what was sent, what is waiting for Slack.
+
+A SQLite file (``ALERTS_STATE_PATH``, default ``$DAGSTER_HOME/alerts/ledger.sqlite``), never the
+DuckDB warehouse (a pipeline run may hold its write lock) and never a sensor cursor alone (a cursor is
+only saved when a tick succeeds). An alert is written as ``pending`` under its unique key *before*
+anything is sent, so a crash, a Slack outage or a restart cannot lose it, and the unique key means a
+later tick that decides the same alert again finds it already there and sends nothing.
+
+Delivery claims a row (``pending`` -> ``sending``) in one conditional UPDATE, so two processes (the
+sensor daemon and ``mlcost alerts check``) never both send it. A claim left behind by a process that
+died mid-send is taken back after ``CLAIM_LEASE_SECONDS``: the one case where Slack may see a message
+twice, preferred to losing it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+# A claim older than this belongs to a process that died while sending.
+CLAIM_LEASE_SECONDS = 300
+
+SCHEMA = """
+create table if not exists alerts (
+    alert_key text primary key,
+    kind text not null,
+    status text not null check (status in ('pending', 'sending', 'sent')),
+    summary text not null,
+    message text not null,
+    attempts integer not null default 0,
+    last_error text,
+    created_at text not null,
+    next_attempt_at real not null default 0,
+    claimed_at real,
+    sent_at text,
+    destination text
+);
+create index if not exists alerts_by_status on alerts (status, created_at);
+create table if not exists holds (
+    name text primary key,
+    until_ts real not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert to deliver: its unique key, kind (budget_actual, budget_forecast, anomaly, run_failure,
+    test), a one-line summary and the Slack message (``{"text": ..., "blocks": [...]}``)."""
+
+    key: str
+    kind: str
+    summary: str
+    message: dict
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    key: str
+    kind: str
+    status: str
+    summary: str
+    message: dict
+    attempts: int
+    last_error: str | None
+    created_at: str
+    sent_at: str | None
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Ledger:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # Autocommit; every write is one statement, durable when it returns (WAL + synchronous=FULL).
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("pragma synchronous=full")
+            yield conn
+        finally:
+            conn.close()
+
+    def record(self, alert: Alert) -> bool:
+        """Write the alert as pending unless its key exists. True when it is new."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "insert into alerts (alert_key, kind, status, summary, message, created_at) "
+                "values (?, ?, 'pending', ?, ?, ?) on conflict (alert_key) do nothing",
+                (alert.key, alert.kind, alert.summary, json.dumps(alert.message), _utc_now()),
+            )
+            return cur.rowcount == 1
+
+    def claim_next(self, now: float | None = None) -> LedgerRow | None:
+        """Claim the oldest alert that is due (pending and past its retry time, or a stale claim)."""
+        now = time.time() if now is None else now
+        with self._connect() as conn:
+            while True:
+                row = conn.execute(
+                    "select alert_key from alerts "
+                    "where (status = 'pending' and next_attempt_at <= ?) "
+                    "   or (status = 'sending' and claimed_at < ?) "
+                    "order by created_at, alert_key limit 1",
+                    (now, now - CLAIM_LEASE_SECONDS),
+                ).fetchone()
+                if row is None:
+                    return None
+                cur = conn.execute(
+                    "update alerts set status = 'sending', claimed_at = ?, attempts = attempts + 1 "
+                    "where alert_key = ? and ((status = 'pending' and next_attempt_at <= ?) "
+                    "   or (status = 'sending' and claimed_at < ?))",
+                    (now, row[0], now, now - CLAIM_LEASE_SECONDS),
+                )
+                if cur.rowcount == 1:
+                    return self.get(row[0], conn)
+                # Another process claimed it between our select and update: look again.
+
+    def mark_sent(self, key: str, destination: str) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "update alerts set status = 'sent', sent_at = ?, last_error = null, destination = ? "
+                "where alert_key = ?",
+                (_utc_now(), destination, key),
+            )
+
+    def release(self, key: str, error: str, retry_at: float = 0) -> None:
+        """Put a claimed alert back to pending after a failed delivery; it goes out on a later tick."""
+        with self._connect() as conn:
+            conn.execute(
+                "update alerts set status = 'pending', claimed_at = null, last_error = ?, "
+                "next_attempt_at = ? where alert_key = ?",
+                (error, retry_at, key),
+            )
+
+    def hold(self, name: str, until_ts: float) -> None:
+        """Pause a destination (Slack said 429 with Retry-After) until ``until_ts``."""
+        with self._connect() as conn:
+            conn.execute(
+                "insert into holds (name, until_ts) values (?, ?) "
+                "on conflict (name) do update set until_ts = excluded.until_ts",
+                (name, until_ts),
+            )
+
+    def held_until(self, name: str) -> float:
+        with self._connect() as conn:
+            row = conn.execute("select until_ts from holds where name = ?", (name,)).fetchone()
+        return row[0] if row else 0.0
+
+    def get(self, key: str, conn: sqlite3.Connection | None = None) -> LedgerRow | None:
+        if conn is None:
+            with self._connect() as own:
+                return self.get(key, own)
+        row = conn.execute(
+            "select alert_key, kind, status, summary, message, attempts, last_error, created_at, sent_at "
+            "from alerts where alert_key = ?",
+            (key,),
+        ).fetchone()
+        return _row(row) if row else None
+
+    def rows(self, status: str | None = None) -> list[LedgerRow]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "select alert_key, kind, status, summary, message, attempts, last_error, created_at, sent_at "
+                "from alerts where ? is null or status = ? order by created_at, alert_key",
+                (status, status),
+            ).fetchall()
+        return [_row(row) for row in rows]
+
+
+def _row(row: tuple) -> LedgerRow:
+    return LedgerRow(
+        key=row[0],
+        kind=row[1],
+        status=row[2],
+        summary=row[3],
+        message=json.loads(row[4]),
+        attempts=row[5],
+        last_error=row[6],
+        created_at=row[7],
+        sent_at=row[8],
+    )
