@@ -178,7 +178,7 @@ def _parse_manifest(store: ExportStore, file: StoredFile) -> _Manifest:
     if not isinstance(keys, list) or not keys:
         raise BillingInputError(f"{label}: manifest lists no data files (reportKeys/dataFiles)")
     report = str(doc.get("reportName") or doc.get("exportName") or export_root(file.path) or "export")
-    version = doc.get("assemblyId") or doc.get("executionId")
+    version = doc.get("executionId") or doc.get("assemblyId")  # CUR 2.0 manifests carry both
     return _Manifest(
         file.path, file, report, period, str(version) if version else None, [str(k) for k in keys]
     )
