@@ -5,7 +5,7 @@ Settings are read when a function is called, never at import time:
 - ``SAGEMAKER_REGIONS``: comma list of regions to read SageMaker and CloudWatch from.
 - ``AWS_ROLE_ARNS``: optional comma list of IAM roles to assume, one per account. Unset means the
   default credential chain's own account only.
-- ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``: botocore's retry mode (default ``adaptive``) and total
+- ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``: botocore's retry mode (default ``standard``; ``adaptive`` adds client-side rate limiting) and total
   attempts per call (default 8). Throttling and 5xx answers are retried by botocore itself.
 - ``AWS_ENDPOINT_URL`` and the other standard AWS variables are honoured by boto3 directly.
 """
@@ -20,7 +20,7 @@ from botocore.config import Config
 
 from pipelines.lib import settings
 
-DEFAULT_RETRY_MODE = "adaptive"
+DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 8
 ROLE_SESSION_NAME = "mlcost-ingest"
 
