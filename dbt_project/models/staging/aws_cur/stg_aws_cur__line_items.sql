@@ -7,7 +7,8 @@ source as (
 final as (
     select
         billing_period,
-        cast(charge_period_start as date) as usage_date,
+        -- Monthly fees and taxes can come without a charge period: they belong to the period's first day.
+        coalesce(cast(charge_period_start as date), billing_period) as usage_date,
         charge_period_start as charge_period_start_at,
         charge_period_end as charge_period_end_at,
         billing_account_id,
@@ -34,6 +35,18 @@ final as (
         source_format,
         source_file,
         export_version,
+        -- arn:aws:sagemaker:<region>:<account>:<type>/<name>; SageMaker lower-cases names in ARNs.
+        resource_id ilike 'arn:aws%:sagemaker:%' as is_sagemaker_resource,
+        case when resource_id ilike 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 4) end as resource_region,
+        case when resource_id ilike 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 5) end as resource_account_id,
+        case
+            when resource_id ilike 'arn:aws%:sagemaker:%'
+                then lower(split_part(split_part(resource_id, ':', 6), '/', 1))
+        end as sagemaker_resource_type,
+        case
+            when resource_id ilike 'arn:aws%:sagemaker:%'
+                then nullif(lower(split_part(split_part(resource_id, ':', 6), '/', 2)), '')
+        end as sagemaker_resource_name,
     from source
 )
 

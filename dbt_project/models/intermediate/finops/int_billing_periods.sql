@@ -1,0 +1,37 @@
+-- One row per billing period in the bill: its length and the last day the data covers completely.
+with
+
+line_items as (
+    select * from {{ ref('int_line_items__classified') }}
+),
+
+periods as (
+    select
+        billing_period,
+        -- CUR lags and rewrites the open day: a day is complete once some line's charge period ends
+        -- at or after the next midnight. Lines covering more than a day (monthly fees) say nothing.
+        max(charge_period_end_at) filter (
+            where charge_period_end_at - charge_period_start_at <= interval 1 day
+        ) as covered_to_at,
+        mode(billing_currency) as billing_currency,
+    from line_items
+    group by billing_period
+),
+
+final as (
+    select
+        billing_period,
+        cast(last_day(billing_period) as date) as period_end_date,
+        day(last_day(billing_period)) as days_in_period,
+        least(
+            cast(last_day(billing_period) as date),
+            greatest(
+                cast(billing_period - interval 1 day as date),
+                cast(cast(covered_to_at as date) - interval 1 day as date)
+            )
+        ) as data_through_date,
+        billing_currency,
+    from periods
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- One row per budget, billing period and usage date with cost in the budget's scope, on the
+-- budget's cost basis.
+with
+
+budgets as (
+    select * from {{ ref('stg_budgets__budgets') }}
+),
+
+costs as (
+    select * from {{ ref('cost_attribution') }}
+),
+
+line_items as (
+    select * from {{ ref('int_line_items__classified') }}
+),
+
+column_scoped as (
+    select
+        budgets.budget_name,
+        costs.billing_period,
+        costs.usage_date,
+        sum(case when budgets.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end) as cost,
+    from budgets
+    inner join costs
+        on budgets.scope_type = 'total'
+        or (budgets.scope_type = 'model' and costs.model_name = budgets.scope_value)
+        or (budgets.scope_type = 'team' and costs.team = budgets.scope_value)
+        or (budgets.scope_type = 'project' and costs.project = budgets.scope_value)
+        or (budgets.scope_type = 'environment' and costs.environment = budgets.scope_value)
+        or (budgets.scope_type = 'category' and costs.category = budgets.scope_value)
+        or (
+            budgets.scope_type = 'service'
+            and (lower(costs.service_name) = budgets.scope_value or lower(costs.service_code) = budgets.scope_value)
+        )
+    group by all
+),
+
+-- tag:<key> budgets read the line items' own tags (case-insensitive key, value lower-cased).
+tag_scoped as (
+    select
+        budgets.budget_name,
+        line_items.billing_period,
+        line_items.usage_date,
+        sum(case when budgets.cost_basis = 'billed' then line_items.billed_cost else line_items.effective_cost end) as cost,
+    from budgets
+    inner join line_items
+        on budgets.tag_key is not null
+        and {{ tag_lookup('line_items.tags', '[budgets.tag_key]') }} = budgets.scope_value
+    group by all
+),
+
+final as (
+    select * from column_scoped
+    union all
+    select * from tag_scoped
+)
+
+select * from final

@@ -1,0 +1,120 @@
+-- What SageMaker metadata says about each resource a bill line can name by ARN.
+with
+
+aliases as (
+    select * from {{ ref('int_tag_key_aliases__lists') }}
+),
+
+training_jobs as (
+    select * from {{ ref('stg_sagemaker__training_jobs') }}
+),
+
+processing_jobs as (
+    select * from {{ ref('stg_sagemaker__processing_jobs') }}
+),
+
+transform_jobs as (
+    select * from {{ ref('stg_sagemaker__transform_jobs') }}
+),
+
+notebooks as (
+    select * from {{ ref('stg_sagemaker__notebook_instances') }}
+),
+
+endpoints as (
+    select * from {{ ref('stg_sagemaker__endpoints') }}
+),
+
+variants as (
+    select * from {{ ref('stg_sagemaker__endpoint_variants') }}
+),
+
+models as (
+    select * from {{ ref('stg_sagemaker__models') }}
+),
+
+tagged_resources as (
+    select 'training-job' as resource_type, account_id, region, training_job_name as resource_name,
+        tags, null::varchar as metadata_model_name, 'sagemaker_training_job' as attribution_source
+    from training_jobs
+    union all
+    select 'processing-job', account_id, region, processing_job_name, tags, null, 'sagemaker_processing_job'
+    from processing_jobs
+    union all
+    select 'transform-job', account_id, region, transform_job_name, tags, model_name, 'sagemaker_transform_job'
+    from transform_jobs
+    union all
+    select 'notebook-instance', account_id, region, notebook_instance_name, tags, null, 'sagemaker_notebook'
+    from notebooks
+),
+
+jobs_attributed as (
+    select
+        resource_type,
+        account_id,
+        region,
+        resource_name,
+        coalesce({{ tag_lookup('tagged_resources.tags', 'aliases.model_name_aliases') }}, metadata_model_name) as model_name,
+        {{ tag_lookup('tagged_resources.tags', 'aliases.team_aliases') }} as team,
+        {{ tag_lookup('tagged_resources.tags', 'aliases.project_aliases') }} as project,
+        {{ tag_lookup('tagged_resources.tags', 'aliases.environment_aliases') }} as environment,
+        attribution_source,
+    from tagged_resources
+    cross join aliases
+),
+
+-- An endpoint's team, project and environment come from its own tags, else from the tags of the
+-- models it serves; its model names come from its variants (see int_endpoint_model_shares), its
+-- own model tag only when no variant is known.
+endpoint_model_tags as (
+    select
+        variants.endpoint_name,
+        variants.account_id,
+        variants.region,
+        min({{ tag_lookup('models.tags', 'aliases.team_aliases') }}) as team,
+        min({{ tag_lookup('models.tags', 'aliases.project_aliases') }}) as project,
+        min({{ tag_lookup('models.tags', 'aliases.environment_aliases') }}) as environment,
+    from variants
+    inner join models
+        on variants.model_name = models.model_name
+        and variants.account_id is not distinct from models.account_id
+        and variants.region is not distinct from models.region
+    cross join aliases
+    group by all
+),
+
+endpoints_attributed as (
+    select
+        'endpoint' as resource_type,
+        endpoints.account_id,
+        endpoints.region,
+        endpoints.endpoint_name as resource_name,
+        {{ tag_lookup('endpoints.tags', 'aliases.model_name_aliases') }} as model_name,
+        coalesce({{ tag_lookup('endpoints.tags', 'aliases.team_aliases') }}, endpoint_model_tags.team) as team,
+        coalesce({{ tag_lookup('endpoints.tags', 'aliases.project_aliases') }}, endpoint_model_tags.project) as project,
+        coalesce({{ tag_lookup('endpoints.tags', 'aliases.environment_aliases') }}, endpoint_model_tags.environment) as environment,
+        'sagemaker_endpoint' as attribution_source,
+    from endpoints
+    cross join aliases
+    left join endpoint_model_tags
+        on endpoints.endpoint_name = endpoint_model_tags.endpoint_name
+        and endpoints.account_id is not distinct from endpoint_model_tags.account_id
+        and endpoints.region is not distinct from endpoint_model_tags.region
+),
+
+unioned as (
+    select * from jobs_attributed
+    union all
+    select * from endpoints_attributed
+),
+
+-- One row per resource key, so joining a bill line never duplicates its cost.
+final as (
+    select * from unioned
+    qualify row_number() over (
+        partition by resource_type, account_id, region, resource_name
+        order by model_name nulls last, team nulls last
+    ) = 1
+)
+
+select * from final

@@ -1,0 +1,26 @@
+with
+
+costs as (
+    select * from {{ ref('cost_attribution') }}
+),
+
+final as (
+    select
+        usage_date,
+        model_name,
+        team,
+        environment,
+        category,
+        service_name,
+        billing_period,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        sum(list_cost) as list_cost,
+        -- A bill has one currency; several would make these sums meaningless.
+        min(billing_currency) as billing_currency,
+        cast(sum(line_items) as bigint) as line_items,
+    from costs
+    group by usage_date, model_name, team, environment, category, service_name, billing_period
+)
+
+select * from final

@@ -1,0 +1,52 @@
+"""The budgets file (BUDGETS_FILE) as the raw/budgets asset, so budget_projection sources it from the warehouse."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib import budgets as budgets_file
+from pipelines.lib import settings, sql
+from pipelines.lib.warehouse import ensure_raw_tables
+
+
+@dg.asset(key=["raw", "budgets"], group_name="ingest", kinds={"duckdb", "yaml"}, pool="duckdb")
+def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """One row per budget in BUDGETS_FILE, validated first and replaced as a whole on every load."""
+    path = Path(settings.get("BUDGETS_FILE")).expanduser().resolve()
+    try:
+        loaded = budgets_file.load(path)
+    except budgets_file.BudgetsFileError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)
+        conn.execute("begin transaction")
+        try:
+            conn.execute(sql.load("ingest/delete_budgets"))
+            for budget in loaded:
+                conn.execute(
+                    sql.load("ingest/insert_budget"),
+                    {
+                        "budget_name": budget.name,
+                        "scope": budget.scope,
+                        "scope_value": budget.value,
+                        "amount": str(budget.amount),
+                        "cost_basis": budget.cost_basis,
+                        "actual_thresholds": list(budget.actual_thresholds),
+                        "forecast_thresholds": list(budget.forecast_thresholds),
+                        "source_file": str(path),
+                        "source_line": budget.line,
+                    },
+                )
+            conn.execute("commit")
+        except Exception:
+            conn.execute("rollback")
+            raise
+    context.log.info(f"loaded {len(loaded)} budgets from {path}")
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": dg.MetadataValue.int(len(loaded)),
+            "budgets_file": dg.MetadataValue.path(str(path)),
+            "total_budget_amount": dg.MetadataValue.float(float(sum(b.amount for b in loaded))),
+        }
+    )
