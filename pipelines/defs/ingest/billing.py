@@ -84,10 +84,12 @@ def billing_line_items(
     try:
         period = discover(store).period(key)
         with warehouse.get_connection() as conn:
-            result = load_period(conn, store, period, force=config.force)
-            checks = conn.execute(
-                sql.load("ingest/select_billing_checks"), {"billing_period": key}
-            ).fetchone()
+            # DuckDBResource closes only on success; close on failure too so the file is released.
+            try:
+                result = load_period(conn, store, period, force=config.force)
+                checks = conn.execute(sql.load("ingest/select_billing_checks"), {"billing_period": key}).fetchone()
+            finally:
+                conn.close()
     except BillingInputError as exc:
         # Nothing stored for this period changed (the load is one transaction).
         raise dg.Failure(

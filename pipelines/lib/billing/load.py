@@ -70,10 +70,7 @@ def load_period(
         conn.execute("begin transaction")
         try:
             conn.execute(sql.load("ingest/delete_billing_period"), {"billing_period": key})
-            try:
-                conn.execute(insert, params)
-            except duckdb.Error as exc:
-                raise _diagnose(conn, store, period, workdir, exc) from exc
+            conn.execute(insert, params)
             _check_every_file_loaded(conn, key, store, period)
             source_format = ",".join(sorted(formats))
             conn.execute(
@@ -87,6 +84,9 @@ def load_period(
                 },
             )
             conn.execute("commit")
+        except duckdb.Error as exc:
+            conn.execute("rollback")
+            raise _diagnose(conn, store, period, workdir, exc) from exc
         except BaseException:
             conn.execute("rollback")
             raise
