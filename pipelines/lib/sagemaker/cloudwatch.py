@@ -1,0 +1,151 @@
+"""Hourly SageMaker endpoint metrics from CloudWatch GetMetricData, as warehouse rows.
+
+Which endpoint variants to ask about comes from ListMetrics (every EndpointName+VariantName pair
+that has the metric). Queries go out in batches of at most 500 (the GetMetricData limit) and the
+paginator follows NextToken within each batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pipelines.lib.sagemaker.parse import utc
+
+MAX_QUERIES_PER_CALL = 500
+HOUR_SECONDS = 3600
+# CloudWatch keeps 1-hour datapoints for 455 days; an older day would come back empty, and replacing
+# a stored day with nothing would lose data, so such days are not re-fetched.
+HOURLY_RETENTION = timedelta(days=455)
+
+INVOCATIONS = ("AWS/SageMaker", "Invocations")
+UTILIZATION_METRICS = (
+    ("/aws/sagemaker/Endpoints", "CPUUtilization"),
+    ("/aws/sagemaker/Endpoints", "GPUUtilization"),
+    ("/aws/sagemaker/Endpoints", "GPUMemoryUtilization"),
+    ("/aws/sagemaker/Endpoints", "MemoryUtilization"),
+    ("AWS/SageMaker", "ModelLatency"),
+)
+VARIANT_DIMENSIONS = {"EndpointName", "VariantName"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric of one endpoint variant, with the dimensions exactly as CloudWatch listed them."""
+
+    namespace: str
+    metric_name: str
+    dimensions: tuple[tuple[str, str], ...]
+
+    @property
+    def endpoint_name(self) -> str:
+        return dict(self.dimensions)["EndpointName"]
+
+    @property
+    def variant_name(self) -> str:
+        return dict(self.dimensions)["VariantName"]
+
+
+def list_variant_series(client, namespace: str, metric_name: str) -> list[Series]:
+    """Every EndpointName+VariantName series of a metric (other dimension sets are ignored)."""
+    found: dict[tuple, Series] = {}
+    for page in client.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric_name):
+        for metric in page.get("Metrics") or []:
+            dims = tuple((d["Name"], d["Value"]) for d in metric.get("Dimensions") or [])
+            if {name for name, _ in dims} != VARIANT_DIMENSIONS:
+                continue
+            key = tuple(sorted(dims))
+            # Keep the order CloudWatch listed the dimensions in: some implementations match on it.
+            found.setdefault(key, Series(namespace, metric_name, dims))
+    return sorted(found.values(), key=lambda s: (s.metric_name, s.endpoint_name, s.variant_name))
+
+
+def get_hourly(
+    client, requests: Iterable[tuple[Series, str]], start: datetime, end: datetime
+) -> dict[tuple[Series, str], dict[datetime, float]]:
+    """(series, statistic) -> {hour_start (naive UTC): value} for [start, end), Period 3600."""
+    requests = list(requests)
+    out: dict[tuple[Series, str], dict[datetime, float]] = {r: {} for r in requests}
+    for offset in range(0, len(requests), MAX_QUERIES_PER_CALL):
+        batch = requests[offset : offset + MAX_QUERIES_PER_CALL]
+        by_id = {f"q{offset + i}": r for i, r in enumerate(batch)}
+        queries = [
+            {
+                "Id": query_id,
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": series.namespace,
+                        "MetricName": series.metric_name,
+                        "Dimensions": [{"Name": n, "Value": v} for n, v in series.dimensions],
+                    },
+                    "Period": HOUR_SECONDS,
+                    "Stat": stat,
+                },
+                "ReturnData": True,
+            }
+            for query_id, (series, stat) in by_id.items()
+        ]
+        paginator = client.get_paginator("get_metric_data")
+        for page in paginator.paginate(
+            MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
+        ):
+            for result in page.get("MetricDataResults") or []:
+                values = out[by_id[result["Id"]]]
+                for ts, value in zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False):
+                    values[utc(ts)] = float(value)
+    return out
+
+
+def invocation_rows(client, account_id: str, region: str, start: datetime, end: datetime, fetched_at: datetime) -> list[dict]:
+    """raw.prediction_counts rows (source 'cloudwatch') for every endpoint variant, hour by hour."""
+    series = list_variant_series(client, *INVOCATIONS)
+    data = get_hourly(client, [(s, "Sum") for s in series], start, end)
+    rows = []
+    for (s, _), values in data.items():
+        for hour, value in sorted(values.items()):
+            if not start <= hour < end:
+                continue
+            rows.append(
+                {
+                    "hour_start": hour,
+                    "endpoint_name": s.endpoint_name,
+                    "variant_name": s.variant_name,
+                    "model_name": None,
+                    "predictions": round(value),
+                    "source": "cloudwatch",
+                    "account_id": account_id,
+                    "region": region,
+                    "fetched_at": fetched_at,
+                }
+            )
+    return rows
+
+
+def utilization_rows(client, account_id: str, region: str, start: datetime, end: datetime, fetched_at: datetime) -> list[dict]:
+    """raw.endpoint_utilization rows: Average, Maximum and SampleCount per variant, metric and hour."""
+    series = [s for namespace, metric in UTILIZATION_METRICS for s in list_variant_series(client, namespace, metric)]
+    stats = ("Average", "Maximum", "SampleCount")
+    data = get_hourly(client, [(s, stat) for s in series for stat in stats], start, end)
+    rows = []
+    for s in series:
+        hours = sorted({h for stat in stats for h in data[(s, stat)]})
+        for hour in hours:
+            if not start <= hour < end:
+                continue
+            sample_count = data[(s, "SampleCount")].get(hour)
+            rows.append(
+                {
+                    "hour_start": hour,
+                    "endpoint_name": s.endpoint_name,
+                    "variant_name": s.variant_name,
+                    "metric_name": s.metric_name,
+                    "average": data[(s, "Average")].get(hour),
+                    "maximum": data[(s, "Maximum")].get(hour),
+                    "sample_count": sample_count,
+                    "account_id": account_id,
+                    "region": region,
+                    "fetched_at": fetched_at,
+                }
+            )
+    return rows
