@@ -44,7 +44,9 @@ def check(args: argparse.Namespace) -> int:
     else:
         try:
             with warehouse.connect(path, read_only=True) as conn:
-                new = check_budgets(conn, ledger, alert_settings) + check_anomalies(conn, ledger, alert_settings)
+                new = check_budgets(conn, ledger, alert_settings) + check_anomalies(
+                    conn, ledger, alert_settings
+                )
         except duckdb.IOException:
             busy = "the warehouse is being written by a pipeline run; the running sensors will evaluate it"
         else:

@@ -32,14 +32,17 @@ def _tick(
     id, so even a lost cursor never requests a second run for one materialization.
     """
     last_seen = int(context.cursor or 0)
-    event = context.instance.get_latest_materialization_event(dg.AssetKey(list(asset_key)))
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(list(asset_key)), after_storage_id=last_seen or None),
+        limit=1,
+        ascending=False,
+    ).records
     run_requests = []
-    if event is not None and event.storage_id > last_seen:
-        last_seen = event.storage_id
+    if records:
+        # Only the newest materialization matters: the job reads the mart as it is now.
+        last_seen = records[0].storage_id
         run_requests.append(
-            dg.RunRequest(
-                run_key=f"{job_name}:{event.storage_id}", tags={"mlcost/materialization": str(last_seen)}
-            )
+            dg.RunRequest(run_key=f"{job_name}:{last_seen}", tags={"mlcost/materialization": str(last_seen)})
         )
     report = deliver_pending(alerts.ledger(), alerts.destination(context.log), log=context.log)
     skip = None
