@@ -5,8 +5,10 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib.warehouse import ensure_raw_tables
 
 
 class MlcostTranslator(DagsterDbtTranslator):
@@ -25,6 +27,9 @@ class MlcostTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=MlcostTranslator(),
     pool="duckdb",
 )
-def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """Runs `dbt build` on the selected models and streams models and tests as they finish."""
+    # Every raw source table exists even when its ingest source is not configured (skipped).
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)
     yield from dbt.cli(["build"], context=context).stream()
