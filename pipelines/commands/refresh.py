@@ -1,6 +1,33 @@
-"""`mlcost refresh` (not yet implemented)."""
+"""`mlcost refresh`: ingest what is new or changed, then rebuild the marts, through Dagster."""
+
+from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("refresh", help="not yet implemented")
-    parser.set_defaults(func=lambda args: print("not yet implemented") or 1)
+    parser = subparsers.add_parser(
+        "refresh",
+        help="discover exports, ingest new or changed data, build the marts (runs appear in the Dagster UI)",
+        description=(
+            "Discovers billing periods under CUR_EXPORT_URI and loads those that are new or re-delivered, "
+            "ingests SageMaker metadata and prediction counts when configured, then runs the "
+            "build_warehouse job (budgets, dbt build, publish). Sources that are not configured are skipped."
+        ),
+    )
+    parser.add_argument("--force", action="store_true", help="reload every billing period, changed or not")
+    parser.add_argument("--period", action="append", metavar="YYYY-MM-01", help="only these billing periods")
+    parser.add_argument("--no-build", action="store_true", help="ingest only; do not run build_warehouse")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pipelines.lib.refresh import refresh
+
+    report = refresh(force=args.force, periods=args.period, build=not args.no_build)
+    for line in report.lines:
+        print(line)
+    if report.failures:
+        print(
+            f"mlcost refresh: {len(report.failures)} problem(s); data loaded before each failure is unchanged."
+        )
+        return 1
+    return 0

@@ -1,0 +1,132 @@
+"""`mlcost refresh`: discover, ingest what is new or changed, then build everything downstream.
+
+Runs go through the Dagster instance in DAGSTER_HOME (so they appear in the UI) one after another in
+this process, which is therefore the warehouse's only writer while it works.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from pipelines.lib import settings
+from pipelines.lib.warehouse import connect, ensure_raw_tables
+
+
+@dataclass
+class RefreshReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+        self.lines.append(f"FAILED: {text}")
+
+
+def _run(
+    job: dg.JobDefinition, instance: dg.DagsterInstance, report: RefreshReport, label: str, **kwargs
+) -> bool:
+    started = time.monotonic()
+    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    seconds = time.monotonic() - started
+    if result.success:
+        report.note(f"{label}: ok ({seconds:.1f}s, run {result.run_id[:8]})")
+        return True
+    errors = [
+        e.step_failure_data.error.message.strip().splitlines()[0]
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.STEP_FAILURE
+        and e.step_failure_data
+        and e.step_failure_data.error
+    ]
+    report.fail(f"{label}: {'; '.join(errors) or 'run failed'} (run {result.run_id[:8]})")
+    return False
+
+
+def _failure_text(data) -> str:
+    """The dg.Failure description when there is one, else the error's first line."""
+    if data is None:
+        return "step failed"
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    message = data.error.message.strip() if data.error else "step failed"
+    return message.splitlines()[0] if message else "step failed"
+
+
+def refresh(
+    *,
+    force: bool = False,
+    periods: list[str] | None = None,
+    build: bool = True,
+    now: datetime | None = None,
+    echo: Callable[[str], None] = print,
+) -> RefreshReport:
+    from pipelines.definitions import defs as load_defs
+    from pipelines.defs.ingest.billing import billing_periods, discover_exports, periods_to_ingest
+
+    settings.apply_defaults()
+    settings.ensure_dagster_home()
+    report = RefreshReport()
+    definitions = load_defs()
+    instance = dg.DagsterInstance.get()
+    try:
+        # Every raw table exists before anything reads it, whichever sources are configured.
+        with connect() as conn:
+            ensure_raw_tables(conn)
+
+        if settings.get("CUR_EXPORT_URI"):
+            discovery = discover_exports()
+            for problem in discovery.problems:
+                report.fail(problem)
+            keys = [p.partition_key for p in discovery.periods.values()]
+            instance.add_dynamic_partitions(billing_periods.name, keys)
+            wanted = list(discovery.periods.values()) if force else periods_to_ingest(instance, discovery)
+            if periods:
+                wanted = [p for p in discovery.periods.values() if p.partition_key in periods]
+            report.note(f"billing: {len(keys)} period(s) under {discovery.uri}, {len(wanted)} new or changed")
+            job = definitions.resolve_job_def("ingest_billing")
+            for period in wanted:
+                echo(f"  loading billing period {period.partition_key} ({period.export_version}) ...")
+                _run(
+                    job, instance, report, f"billing {period.partition_key}",
+                    partition_key=period.partition_key,
+                    run_config={"ops": {"raw__billing_line_items": {"config": {"force": force}}}},
+                )  # fmt: skip
+        else:
+            report.note("billing: CUR_EXPORT_URI is not set, skipped")
+
+        if settings.get("SAGEMAKER_REGIONS"):
+            echo("  ingesting SageMaker metadata ...")
+            _run(definitions.resolve_job_def("ingest_sagemaker"), instance, report, "sagemaker metadata")
+        else:
+            report.note("sagemaker: SAGEMAKER_REGIONS is not set, skipped")
+
+        if settings.get("SAGEMAKER_REGIONS") or settings.get("PREDICTION_LOGS_URI"):
+            from pipelines.defs.ingest.predictions import prediction_partitions_to_refresh
+
+            days = prediction_partitions_to_refresh(now or datetime.now(UTC))
+            echo(f"  ingesting prediction counts for {len(days)} day(s) ...")
+            job = definitions.resolve_job_def("ingest_predictions")
+            ok = sum(_run(job, instance, RefreshReport(), f"predictions {d}", partition_key=d) for d in days)
+            if ok == len(days):
+                report.note(f"predictions: {len(days)} day(s) ok")
+            else:
+                report.fail(
+                    f"predictions: {len(days) - ok} of {len(days)} day(s) failed (see the runs in Dagster)"
+                )
+        else:
+            report.note("predictions: neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set, skipped")
+
+        if build:
+            echo("  building the warehouse (dbt build) ...")
+            _run(definitions.resolve_job_def("build_warehouse"), instance, report, "build_warehouse")
+    finally:
+        instance.dispose()
+    return report
