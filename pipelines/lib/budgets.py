@@ -81,7 +81,9 @@ def _thresholds(node: yaml.Node, key: str, problems: list[tuple[int, str]]) -> t
     for item in node.value:
         number = _number(item)
         if number is None or number <= 0:
-            problems.append((_line(item), f"{key} holds {_scalar(item)!r}: each threshold must be a positive number"))
+            problems.append(
+                (_line(item), f"{key} holds {_scalar(item)!r}: each threshold must be a positive number")
+            )
             return None
         values.append(float(number))
     return tuple(sorted(set(values)))
@@ -129,7 +131,9 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         for key_node, value_node in item.value:
             key = _scalar(key_node)
             if key not in KEYS:
-                problems.append((_line(key_node), f"unknown key {key!r} (expected one of {', '.join(sorted(KEYS))})"))
+                problems.append(
+                    (_line(key_node), f"unknown key {key!r} (expected one of {', '.join(sorted(KEYS))})")
+                )
                 continue
             if key in fields:
                 problems.append((_line(key_node), f"key {key!r} given twice"))
@@ -140,7 +144,9 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         if name is None:
             problems.append((line, "missing name"))
         elif name.lower() in seen:
-            problems.append((_line(fields["name"]), f"duplicate name {name!r} (first used on line {seen[name.lower()]})"))
+            problems.append(
+                (_line(fields["name"]), f"duplicate name {name!r} (first used on line {seen[name.lower()]})")
+            )
         else:
             seen[name.lower()] = _line(fields["name"])
         label = f"budget {name!r}: " if name else ""
@@ -150,7 +156,10 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             problems.append((line, f"{label}missing scope"))
         elif scope not in SCOPES and not _TAG_SCOPE.match(scope):
             problems.append(
-                (_line(fields["scope"]), f"{label}unknown scope {scope!r} (expected {' | '.join(SCOPES)} | tag:<key>)")
+                (
+                    _line(fields["scope"]),
+                    f"{label}unknown scope {scope!r} (expected {' | '.join(SCOPES)} | tag:<key>)",
+                )
             )
 
         value = _scalar(fields["value"]) if "value" in fields else None
@@ -160,7 +169,12 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         if scope == "total" and value is not None:
             problems.append((_line(fields["value"]), f"{label}scope 'total' takes no value"))
         if scope == "category" and value is not None and value.lower() not in CATEGORIES:
-            problems.append((_line(fields["value"]), f"{label}unknown category {value!r} (expected {' | '.join(CATEGORIES)})"))
+            problems.append(
+                (
+                    _line(fields["value"]),
+                    f"{label}unknown category {value!r} (expected {' | '.join(CATEGORIES)})",
+                )
+            )
 
         amount = None
         if "amount" not in fields:
@@ -168,7 +182,9 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         else:
             amount = _number(fields["amount"])
             if amount is None:
-                problems.append((_line(fields["amount"]), f"{label}amount {_scalar(fields['amount'])!r} is not a number"))
+                problems.append(
+                    (_line(fields["amount"]), f"{label}amount {_scalar(fields['amount'])!r} is not a number")
+                )
             elif amount < 0:
                 problems.append((_line(fields["amount"]), f"{label}negative amount {amount}"))
 
@@ -177,7 +193,10 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             cost_basis = (_scalar(fields["cost_basis"]) or "").strip().lower()
             if cost_basis not in COST_BASES:
                 problems.append(
-                    (_line(fields["cost_basis"]), f"{label}unknown cost_basis {cost_basis!r} (expected effective | billed)")
+                    (
+                        _line(fields["cost_basis"]),
+                        f"{label}unknown cost_basis {cost_basis!r} (expected effective | billed)",
+                    )
                 )
 
         actual = DEFAULT_ACTUAL_THRESHOLDS

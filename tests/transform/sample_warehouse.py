@@ -56,7 +56,7 @@ FALLBACK_DDL = [
         region varchar, fetched_at timestamp)""",
     """create table if not exists raw.prediction_counts (
         hour_start timestamp, endpoint_name varchar, variant_name varchar, model_name varchar,
-        predictions bigint, source varchar, account_id varchar, region varchar)""",
+        predictions bigint, source varchar, account_id varchar, region varchar, fetched_at timestamp)""",
 ]
 
 FETCHED = datetime(2025, 3, 3, 6)
@@ -69,8 +69,23 @@ BUSY_HOURS = range(8, 20)
 CHURN_HOURLY = Decimal("0.5")
 
 
-def _line(period, start, hours, usage_type, charge_type, billed, effective=None, *, resource=None, tags=None,
-          service="Amazon SageMaker", code="AmazonSageMaker", split=False, quantity=None, commitment=None):
+def _line(
+    period,
+    start,
+    hours,
+    usage_type,
+    charge_type,
+    billed,
+    effective=None,
+    *,
+    resource=None,
+    tags=None,
+    service="Amazon SageMaker",
+    code="AmazonSageMaker",
+    split=False,
+    quantity=None,
+    commitment=None,
+):
     effective = billed if effective is None else effective
     end = None if start is None else start + timedelta(hours=hours)
     return {
@@ -97,104 +112,314 @@ def line_items() -> list[dict]:
     churn = arn("endpoint", "churn-prod")
     # February (closed): one daily line per day for churn-prod, $10 a day.
     for day in range(28):
-        rows.append(_line(FEB, FEB + timedelta(days=day), 24, "USE1-Host:ml.m5.large", "Usage", 10, resource=churn))
+        rows.append(
+            _line(FEB, FEB + timedelta(days=day), 24, "USE1-Host:ml.m5.large", "Usage", 10, resource=churn)
+        )
     # March: churn-prod hourly, 48 complete hours at $0.50.
     for hour in range(48):
-        rows.append(_line(MAR, MAR + timedelta(hours=hour), 1, "USE1-Host:ml.m5.large", "Usage", CHURN_HOURLY,
-                          resource=churn))
+        rows.append(
+            _line(
+                MAR,
+                MAR + timedelta(hours=hour),
+                1,
+                "USE1-Host:ml.m5.large",
+                "Usage",
+                CHURN_HOURLY,
+                resource=churn,
+            )
+        )
     # The partial third day: one hour so far, not a complete day.
-    rows.append(_line(MAR, MAR + timedelta(hours=48), 1, "USE1-Host:ml.m5.large", "Usage", CHURN_HOURLY,
-                      resource=churn))
+    rows.append(
+        _line(
+            MAR, MAR + timedelta(hours=48), 1, "USE1-Host:ml.m5.large", "Usage", CHURN_HOURLY, resource=churn
+        )
+    )
     # Multi-model endpoint: $10 on day one split 3:1 by per-model predictions; day two has no
     # per-model counts and falls back to the variant's model.
     recs = arn("endpoint", "recs-mme")
     rows.append(_line(MAR, MAR, 24, "USE1-Host:ml.g5.xlarge", "Usage", 10, resource=recs))
     rows.append(_line(MAR, MAR + timedelta(days=1), 24, "USE1-Host:ml.g5.xlarge", "Usage", 4, resource=recs))
     # A tag on the line beats the training job's own tags (which say model "other").
-    rows.append(_line(MAR, MAR, 2, "USE1-Train:ml.p3.2xlarge", "Usage", 7.65, resource=arn("training-job", "fraud-train-1"),
-                      tags={"ml-model": "Fraud", "team": "risk", "env": "prod"}))
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            2,
+            "USE1-Train:ml.p3.2xlarge",
+            "Usage",
+            7.65,
+            resource=arn("training-job", "fraud-train-1"),
+            tags={"ml-model": "Fraud", "team": "risk", "env": "prod"},
+        )
+    )
     # Spot training with no line tags: the job's tags decide.
-    rows.append(_line(MAR, MAR, 1, "USE1-TrSpt:ml.m5.xlarge", "Usage", 0.08, resource=arn("training-job", "churn-train-7"),
-                      quantity=2))
-    rows.append(_line(MAR, MAR, 24, "USE1-Train:VolumeUsage.gp2", "Usage", 0.01, resource=arn("training-job", "churn-train-7")))
-    rows.append(_line(MAR, MAR + timedelta(days=1), 1, "USE1-Processing:ml.m5.xlarge", "Usage", 0.23,
-                      resource=arn("processing-job", "features-daily")))
-    rows.append(_line(MAR, MAR, 24, "USE1-Notebk:ml.t3.medium", "Usage", 1.2,
-                      resource=arn("notebook-instance", "alice-notebook")))
-    rows.append(_line(MAR, MAR, 3, "USE1-Tsform:ml.m5.large", "Usage", 0.35,
-                      resource=arn("transform-job", "score-batch-1")))
-    rows.append(_line(MAR, MAR, 24, "TimedStorage-ByteHrs", "Usage", 2.5, service="Amazon Simple Storage Service",
-                      code="AmazonS3", resource="ml-artifacts-bucket"))
-    rows.append(_line(MAR, MAR, 24, "USE1-DataTransfer-Out-Bytes", "Usage", 0.9, service="AWS Data Transfer",
-                      code="AWSDataTransfer"))
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            1,
+            "USE1-TrSpt:ml.m5.xlarge",
+            "Usage",
+            0.08,
+            resource=arn("training-job", "churn-train-7"),
+            quantity=2,
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            24,
+            "USE1-Train:VolumeUsage.gp2",
+            "Usage",
+            0.01,
+            resource=arn("training-job", "churn-train-7"),
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR + timedelta(days=1),
+            1,
+            "USE1-Processing:ml.m5.xlarge",
+            "Usage",
+            0.23,
+            resource=arn("processing-job", "features-daily"),
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            24,
+            "USE1-Notebk:ml.t3.medium",
+            "Usage",
+            1.2,
+            resource=arn("notebook-instance", "alice-notebook"),
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            3,
+            "USE1-Tsform:ml.m5.large",
+            "Usage",
+            0.35,
+            resource=arn("transform-job", "score-batch-1"),
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            24,
+            "TimedStorage-ByteHrs",
+            "Usage",
+            2.5,
+            service="Amazon Simple Storage Service",
+            code="AmazonS3",
+            resource="ml-artifacts-bucket",
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            24,
+            "USE1-DataTransfer-Out-Bytes",
+            "Usage",
+            0.9,
+            service="AWS Data Transfer",
+            code="AWSDataTransfer",
+        )
+    )
     # Savings plan: covered usage billed at 0 with an amortized cost, and its recurring fee.
-    rows.append(_line(MAR, MAR + timedelta(days=1), 24, "USE1-Host:ml.m5.large", "SavingsPlanCoveredUsage", 0, 3.0,
-                      resource=churn, commitment="arn:aws:savingsplans::012345678901:savingsplan/abc"))
-    rows.append(_line(MAR, MAR, 24 * 31, "ComputeSP:1yrNoUpfront", "SavingsPlanRecurringFee", 3.0, 0,
-                      service="Savings Plans for AWS Compute usage", code="ComputeSavingsPlans"))
+    rows.append(
+        _line(
+            MAR,
+            MAR + timedelta(days=1),
+            24,
+            "USE1-Host:ml.m5.large",
+            "SavingsPlanCoveredUsage",
+            0,
+            3.0,
+            resource=churn,
+            commitment="arn:aws:savingsplans::012345678901:savingsplan/abc",
+        )
+    )
+    rows.append(
+        _line(
+            MAR,
+            MAR,
+            24 * 31,
+            "ComputeSP:1yrNoUpfront",
+            "SavingsPlanRecurringFee",
+            3.0,
+            0,
+            service="Savings Plans for AWS Compute usage",
+            code="ComputeSavingsPlans",
+        )
+    )
     rows.append(_line(MAR, None, 0, "", "Tax", 1.5, service="Amazon SageMaker"))
     rows.append(_line(MAR, MAR, 24, "USE1-Host:ml.m5.large", "Credit", -2.0, resource=churn))
     # ECS/EKS split cost allocation rows repeat cost already on the bill: excluded everywhere.
-    rows.append(_line(MAR, MAR, 24, "USE1-BoxUsage", "Usage", 1000, split=True, service="Amazon EC2", code="AmazonEC2"))
+    rows.append(
+        _line(
+            MAR, MAR, 24, "USE1-BoxUsage", "Usage", 1000, split=True, service="Amazon EC2", code="AmazonEC2"
+        )
+    )
     return rows
 
 
 def metadata_rows() -> dict[str, list[dict]]:
     return {
         "sagemaker_endpoints": [
-            {"endpoint_name": "churn-prod", "endpoint_arn": arn("endpoint", "churn-prod"), "status": "InService",
-             "endpoint_config_name": "churn-prod-config", "created_at": FEB, "last_modified_at": FEB,
-             "is_deleted": False, "tags": {"team": "growth", "environment": "prod"}},
-            {"endpoint_name": "recs-mme", "endpoint_arn": arn("endpoint", "recs-mme"), "status": "InService",
-             "endpoint_config_name": "recs-config", "created_at": FEB, "last_modified_at": FEB,
-             "is_deleted": False, "tags": {}},
+            {
+                "endpoint_name": "churn-prod",
+                "endpoint_arn": arn("endpoint", "churn-prod"),
+                "status": "InService",
+                "endpoint_config_name": "churn-prod-config",
+                "created_at": FEB,
+                "last_modified_at": FEB,
+                "is_deleted": False,
+                "tags": {"team": "growth", "environment": "prod"},
+            },
+            {
+                "endpoint_name": "recs-mme",
+                "endpoint_arn": arn("endpoint", "recs-mme"),
+                "status": "InService",
+                "endpoint_config_name": "recs-config",
+                "created_at": FEB,
+                "last_modified_at": FEB,
+                "is_deleted": False,
+                "tags": {},
+            },
         ],
         "sagemaker_endpoint_variants": [
-            {"endpoint_arn": arn("endpoint", "churn-prod"), "endpoint_name": "churn-prod", "variant_name": "AllTraffic",
-             "model_name": "churn-model", "instance_type": "ml.m5.large", "initial_instance_count": 1,
-             "current_instance_count": 1, "is_async": False},
-            {"endpoint_arn": arn("endpoint", "recs-mme"), "endpoint_name": "recs-mme", "variant_name": "AllTraffic",
-             "model_name": "recs-container", "instance_type": "ml.g5.xlarge", "initial_instance_count": 1,
-             "current_instance_count": 1, "is_async": False},
+            {
+                "endpoint_arn": arn("endpoint", "churn-prod"),
+                "endpoint_name": "churn-prod",
+                "variant_name": "AllTraffic",
+                "model_name": "churn-model",
+                "instance_type": "ml.m5.large",
+                "initial_instance_count": 1,
+                "current_instance_count": 1,
+                "is_async": False,
+            },
+            {
+                "endpoint_arn": arn("endpoint", "recs-mme"),
+                "endpoint_name": "recs-mme",
+                "variant_name": "AllTraffic",
+                "model_name": "recs-container",
+                "instance_type": "ml.g5.xlarge",
+                "initial_instance_count": 1,
+                "current_instance_count": 1,
+                "is_async": False,
+            },
         ],
         "sagemaker_models": [
-            {"model_name": "churn-model", "model_arn": arn("model", "churn-model"), "created_at": FEB,
-             "image": "xgboost", "is_multi_model": False, "tags": {"project": "retention"}},
-            {"model_name": "recs-container", "model_arn": arn("model", "recs-container"), "created_at": FEB,
-             "image": "mme", "is_multi_model": True, "tags": {"team": "recs", "project": "homepage"}},
+            {
+                "model_name": "churn-model",
+                "model_arn": arn("model", "churn-model"),
+                "created_at": FEB,
+                "image": "xgboost",
+                "is_multi_model": False,
+                "tags": {"project": "retention"},
+            },
+            {
+                "model_name": "recs-container",
+                "model_arn": arn("model", "recs-container"),
+                "created_at": FEB,
+                "image": "mme",
+                "is_multi_model": True,
+                "tags": {"team": "recs", "project": "homepage"},
+            },
         ],
         "sagemaker_training_jobs": [
-            {"training_job_name": "fraud-train-1", "training_job_arn": arn("training-job", "fraud-train-1"),
-             "status": "Completed", "created_at": MAR, "started_at": MAR, "ended_at": MAR + timedelta(hours=2),
-             "instance_type": "ml.p3.2xlarge", "instance_count": 1, "billable_seconds": 7200, "training_seconds": 7200,
-             "is_managed_spot": False, "algorithm": "xgboost", "final_metrics": {"validation:auc": 0.91},
-             "tags": {"model": "other", "team": "other"}},
-            {"training_job_name": "churn-train-7", "training_job_arn": arn("training-job", "churn-train-7"),
-             "status": "Completed", "created_at": MAR, "started_at": MAR, "ended_at": MAR + timedelta(hours=1),
-             "instance_type": "ml.m5.xlarge", "instance_count": 2, "billable_seconds": 1800, "training_seconds": 3600,
-             "is_managed_spot": True, "algorithm": "xgboost", "final_metrics": {"validation:auc": 0.87},
-             "tags": {"Model": "churn-model", "team": "growth"}},
+            {
+                "training_job_name": "fraud-train-1",
+                "training_job_arn": arn("training-job", "fraud-train-1"),
+                "status": "Completed",
+                "created_at": MAR,
+                "started_at": MAR,
+                "ended_at": MAR + timedelta(hours=2),
+                "instance_type": "ml.p3.2xlarge",
+                "instance_count": 1,
+                "billable_seconds": 7200,
+                "training_seconds": 7200,
+                "is_managed_spot": False,
+                "algorithm": "xgboost",
+                "final_metrics": {"validation:auc": 0.91},
+                "tags": {"model": "other", "team": "other"},
+            },
+            {
+                "training_job_name": "churn-train-7",
+                "training_job_arn": arn("training-job", "churn-train-7"),
+                "status": "Completed",
+                "created_at": MAR,
+                "started_at": MAR,
+                "ended_at": MAR + timedelta(hours=1),
+                "instance_type": "ml.m5.xlarge",
+                "instance_count": 2,
+                "billable_seconds": 1800,
+                "training_seconds": 3600,
+                "is_managed_spot": True,
+                "algorithm": "xgboost",
+                "final_metrics": {"validation:auc": 0.87},
+                "tags": {"Model": "churn-model", "team": "growth"},
+            },
             # Not on the bill (resource IDs missing): estimated from the spot hourly rate above.
-            {"training_job_name": "churn-train-8", "training_job_arn": arn("training-job", "churn-train-8"),
-             "status": "Completed", "created_at": MAR, "started_at": MAR, "ended_at": MAR + timedelta(hours=1),
-             "instance_type": "ml.m5.xlarge", "instance_count": 1, "billable_seconds": 3600, "training_seconds": 3600,
-             "is_managed_spot": True, "algorithm": "xgboost", "final_metrics": {"validation:auc": 0.88},
-             "tags": {"model": "churn-model"}},
+            {
+                "training_job_name": "churn-train-8",
+                "training_job_arn": arn("training-job", "churn-train-8"),
+                "status": "Completed",
+                "created_at": MAR,
+                "started_at": MAR,
+                "ended_at": MAR + timedelta(hours=1),
+                "instance_type": "ml.m5.xlarge",
+                "instance_count": 1,
+                "billable_seconds": 3600,
+                "training_seconds": 3600,
+                "is_managed_spot": True,
+                "algorithm": "xgboost",
+                "final_metrics": {"validation:auc": 0.88},
+                "tags": {"model": "churn-model"},
+            },
         ],
         "sagemaker_processing_jobs": [
-            {"processing_job_name": "features-daily", "processing_job_arn": arn("processing-job", "features-daily"),
-             "status": "Completed", "created_at": MAR, "instance_type": "ml.m5.xlarge", "instance_count": 1,
-             "tags": {"project": "etl", "model": "churn-model"}},
+            {
+                "processing_job_name": "features-daily",
+                "processing_job_arn": arn("processing-job", "features-daily"),
+                "status": "Completed",
+                "created_at": MAR,
+                "instance_type": "ml.m5.xlarge",
+                "instance_count": 1,
+                "tags": {"project": "etl", "model": "churn-model"},
+            },
         ],
         "sagemaker_transform_jobs": [
-            {"transform_job_name": "score-batch-1", "transform_job_arn": arn("transform-job", "score-batch-1"),
-             "model_name": "churn-model", "status": "Completed", "created_at": MAR, "instance_type": "ml.m5.large",
-             "instance_count": 1, "tags": {}},
+            {
+                "transform_job_name": "score-batch-1",
+                "transform_job_arn": arn("transform-job", "score-batch-1"),
+                "model_name": "churn-model",
+                "status": "Completed",
+                "created_at": MAR,
+                "instance_type": "ml.m5.large",
+                "instance_count": 1,
+                "tags": {},
+            },
         ],
         "sagemaker_notebook_instances": [
-            {"notebook_instance_name": "alice-notebook", "notebook_instance_arn": arn("notebook-instance", "alice-notebook"),
-             "status": "InService", "instance_type": "ml.t3.medium", "created_at": FEB, "last_modified_at": FEB,
-             "tags": {"team": "research"}},
+            {
+                "notebook_instance_name": "alice-notebook",
+                "notebook_instance_arn": arn("notebook-instance", "alice-notebook"),
+                "status": "InService",
+                "instance_type": "ml.t3.medium",
+                "created_at": FEB,
+                "last_modified_at": FEB,
+                "tags": {"team": "research"},
+            },
         ],
     }
 
@@ -203,16 +428,62 @@ def prediction_rows() -> list[dict]:
     rows = []
     for day in range(2):
         for hour in BUSY_HOURS:
-            rows.append({"hour_start": MAR + timedelta(days=day, hours=hour), "endpoint_name": "churn-prod",
-                         "variant_name": "AllTraffic", "model_name": None, "predictions": 100, "source": "cloudwatch"})
+            rows.append(
+                {
+                    "hour_start": MAR + timedelta(days=day, hours=hour),
+                    "endpoint_name": "churn-prod",
+                    "variant_name": "AllTraffic",
+                    "model_name": None,
+                    "predictions": 100,
+                    "source": "cloudwatch",
+                }
+            )
     # The same hours again from prediction logs would double count: only cloudwatch exists here,
     # but recs-mme has both, and the logs (per model) win.
-    rows.append({"hour_start": MAR + timedelta(hours=10), "endpoint_name": "recs-mme", "variant_name": "AllTraffic",
-                 "model_name": None, "predictions": 400, "source": "cloudwatch"})
-    rows.append({"hour_start": MAR + timedelta(hours=10), "endpoint_name": "recs-mme", "variant_name": "AllTraffic",
-                 "model_name": "recs-a", "predictions": 300, "source": "prediction_logs"})
-    rows.append({"hour_start": MAR + timedelta(hours=10), "endpoint_name": "recs-mme", "variant_name": "AllTraffic",
-                 "model_name": "recs-b", "predictions": 100, "source": "prediction_logs"})
+    rows.append(
+        {
+            "hour_start": MAR + timedelta(hours=10),
+            "endpoint_name": "recs-mme",
+            "variant_name": "AllTraffic",
+            "model_name": None,
+            "predictions": 400,
+            "source": "cloudwatch",
+        }
+    )
+    rows.append(
+        {
+            "hour_start": MAR + timedelta(hours=10),
+            "endpoint_name": "recs-mme",
+            "variant_name": "AllTraffic",
+            "model_name": "recs-a",
+            "predictions": 300,
+            "source": "prediction_logs",
+        }
+    )
+    rows.append(
+        {
+            "hour_start": MAR + timedelta(hours=10),
+            "endpoint_name": "recs-mme",
+            "variant_name": "AllTraffic",
+            "model_name": "recs-b",
+            "predictions": 100,
+            "source": "prediction_logs",
+        }
+    )
+    # Prediction logs that name only the model (no endpoint, account or region), in an hour
+    # CloudWatch saw nothing: resolved to churn-prod, the only endpoint serving churn-model.
+    rows.append(
+        {
+            "hour_start": MAR + timedelta(days=1, hours=3),
+            "endpoint_name": None,
+            "variant_name": None,
+            "model_name": "churn-model",
+            "predictions": 50,
+            "source": "prediction_logs",
+            "account_id": None,
+            "region": None,
+        }
+    )
     return rows
 
 
@@ -232,12 +503,28 @@ def build(path: Path) -> None:
         for ddl in FALLBACK_DDL:
             conn.execute(ddl)
         now = datetime(2025, 3, 3, 6)
-        _insert(conn, "billing_line_items", line_items(), {
-            "billing_account_id": ACCOUNT, "sub_account_id": ACCOUNT, "provider_name": "AWS", "region": REGION,
-            "billing_currency": "USD", "source_format": "cur2", "source_file": "sample.parquet", "ingested_at": now,
-        })
+        _insert(
+            conn,
+            "billing_line_items",
+            line_items(),
+            {
+                "billing_account_id": ACCOUNT,
+                "sub_account_id": ACCOUNT,
+                "provider_name": "AWS",
+                "region": REGION,
+                "billing_currency": "USD",
+                "source_format": "cur2",
+                "source_file": "sample.parquet",
+                "ingested_at": now,
+            },
+        )
         for table, rows in metadata_rows().items():
             _insert(conn, table, rows, {"account_id": ACCOUNT, "region": REGION, "fetched_at": FETCHED})
-        _insert(conn, "prediction_counts", prediction_rows(), {"account_id": ACCOUNT, "region": REGION})
+        _insert(
+            conn,
+            "prediction_counts",
+            prediction_rows(),
+            {"account_id": ACCOUNT, "region": REGION, "fetched_at": FETCHED},
+        )
     finally:
         conn.close()

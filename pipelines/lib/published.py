@@ -1,0 +1,72 @@
+"""The published read-only copy of the marts, which queries use while a refresh writes the warehouse.
+
+DuckDB lets no other process open a file (not even read-only) while one process writes it. After
+each build the marts are copied into a fresh file next to the warehouse, which then replaces the
+previous copy in one atomic rename: readers see the old copy or the new one, never a half-written
+file, and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib import settings
+from pipelines.lib.sql import quote_ident, sql_path
+
+PUBLISHED_SCHEMAS = ("marts",)
+
+
+def read_copy_path() -> Path:
+    """MARTS_READ_PATH, else the warehouse's name with `.read` before the suffix
+    (warehouse.duckdb -> warehouse.read.duckdb)."""
+    configured = settings.get("MARTS_READ_PATH")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    warehouse = settings.warehouse_path()
+    if warehouse.suffix:
+        return warehouse.with_name(f"{warehouse.stem}.read{warehouse.suffix}")
+    return warehouse.with_name(f"{warehouse.name}.read.duckdb")
+
+
+def publish(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
+    """Copy every table of the published schemas into a new file, then rename it onto `target`.
+
+    `conn` is a connection to the warehouse (the writer's). Returns rows per `schema.table`.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    tables = conn.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_type = 'BASE TABLE' "
+        "and list_contains($schemas, table_schema) order by 1, 2",
+        {"schemas": list(PUBLISHED_SCHEMAS)},
+    ).fetchall()
+    counts: dict[str, int] = {}
+    conn.execute(f"attach {sql_path(staging)} as published_copy")
+    try:
+        for schema in PUBLISHED_SCHEMAS:
+            conn.execute(f"create schema if not exists published_copy.{quote_ident(schema)}")
+        for schema, table in tables:
+            # Identifiers come from the catalog and are quoted; no value is interpolated.
+            source = f"{quote_ident(schema)}.{quote_ident(table)}"
+            conn.execute(f"create table published_copy.{source} as select * from {source}")  # noqa: S608
+            copied = conn.execute(f"select count(*) from published_copy.{source}")  # noqa: S608
+            counts[f"{schema}.{table}"] = copied.fetchone()[0]
+        conn.execute(
+            "create table published_copy.main.snapshot_info as select $published_at::timestamp as published_at, "
+            "$warehouse as warehouse_path",
+            {
+                "published_at": datetime.now(UTC).replace(tzinfo=None),
+                "warehouse": str(settings.warehouse_path()),
+            },
+        )
+    finally:
+        conn.execute("detach published_copy")
+    os.replace(staging, target)
+    return counts

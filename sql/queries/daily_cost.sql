@@ -1,0 +1,12 @@
+-- Daily cost over the last 30 days of data, by category: the first chart anyone asks for.
+-- Effective cost spreads savings plans and reservations over the usage they cover; billed cost is
+-- what the invoice says.
+select
+    usage_date,
+    category,
+    round(sum(effective_cost), 2) as effective_cost,
+    round(sum(billed_cost), 2) as billed_cost,
+from marts.cost_by_model
+where usage_date > (select max(usage_date) - interval 30 day from marts.cost_by_model)
+group by usage_date, category
+order by usage_date, effective_cost desc
