@@ -344,38 +344,38 @@ _TRAINING_SPECS: dict[str, dict] = {
         "metric": ("validation:rmse", 0.08, 0.2),
     },
     "fraud-detector": {
-        "per_month": 8,
+        "per_month": 12,
         "types": ("ml.p3.2xlarge",),
-        "counts": (1,),
-        "hours": (1.5, 4.0),
+        "counts": (1, 2),
+        "hours": (2.0, 6.0),
         "spot": 0.0,
         "volume": 50,
         "metric": ("validation:auc", 0.9, 0.97),
     },
     "ranker": {
-        "per_month": 6,
+        "per_month": 8,
         "types": ("ml.p3.8xlarge",),
         "counts": (1,),
-        "hours": (3.0, 6.0),
-        "spot": 0.6,
+        "hours": (4.0, 8.0),
+        "spot": 0.5,
         "volume": 100,
         "metric": ("validation:ndcg", 0.4, 0.55),
     },
     "recommender": {
-        "per_month": 6,
+        "per_month": 8,
         "types": ("ml.g5.12xlarge",),
         "counts": (1, 2),
-        "hours": (4.0, 8.0),
-        "spot": 0.5,
+        "hours": (4.0, 10.0),
+        "spot": 0.3,
         "volume": 100,
         "metric": ("validation:map", 0.2, 0.35),
     },
     "embeddings": {
-        "per_month": 4,
+        "per_month": 6,
         "types": ("ml.p3.8xlarge",),
         "counts": (2,),
-        "hours": (6.0, 14.0),
-        "spot": 0.5,
+        "hours": (8.0, 16.0),
+        "spot": 0.3,
         "volume": 200,
         "metric": ("train:loss", 0.6, 1.2),
     },
@@ -509,7 +509,7 @@ def build_catalog(seed: int = 7, as_of: dt.date | None = None, months: int = 3) 
             prod,
             "us-west-2",
             start - dt.timedelta(days=20, minutes=-5),
-            [DemoVariant("AllTraffic", ["embeddings"], "ml.g4dn.xlarge", 2)],
+            [DemoVariant("AllTraffic", ["embeddings"], "ml.g4dn.xlarge", 3)],
             "ml",
             "embeddings",
             "search",
@@ -522,7 +522,7 @@ def build_catalog(seed: int = 7, as_of: dt.date | None = None, months: int = 3) 
             prod,
             "us-east-1",
             start - dt.timedelta(days=30, minutes=-33),
-            [DemoVariant("AllTraffic", ["ranker", "recommender"], "ml.m5.4xlarge", 2)],
+            [DemoVariant("AllTraffic", ["ranker", "recommender"], "ml.m5.4xlarge", 3)],
             "clean",
             None,
             "search",
@@ -631,7 +631,7 @@ def _training_jobs(
     jobs: list[DemoTrainingJob] = []
     names: set[str] = set()
 
-    def add(model, created, hours, instance_type, count, spot, tuning=None, status_key=""):
+    def add(model, created, hours, instance_type, count, spot, tuning=None, kind="train"):
         team, project, _ = _MODEL_SPECS[model]
         spec = _TRAINING_SPECS[model]
         region = "us-west-2" if model == "embeddings" else "us-east-1"
@@ -659,7 +659,7 @@ def _training_jobs(
         if tuning:
             name = f"{tuning}-{len([j for j in jobs if j.tuning_job_name == tuning]) + 1:03d}-{_short(seed, *key)}"
         else:
-            name = f"{model}-train-{created:%Y%m%d-%H%M%S}"
+            name = f"{model}-{kind}-{created:%Y%m%d-%H%M%S}"
         if name in names:
             name = f"{name}-{_short(seed, 'dup', *key)}"
         names.add(name)
@@ -719,26 +719,29 @@ def _training_jobs(
                     instance_count,
                     unit(seed, "sp", *key) < spec["spot"],
                 )
-        # Hyperparameter sweeps; the open month's fraud sweep is the budget overshoot.
+        # Hyperparameter sweeps (managed spot), one a month for the fraud detector and one for the
+        # ranker. The open month overshoots the budgets on purpose: the fraud sweep runs twice as
+        # many jobs on bigger GPUs without spot, and the search team starts a pretraining run.
         is_open = p == len(periods) - 1
-        sweeps = [
-            (
-                "fraud-detector",
-                "fraud-hpo",
-                24 if is_open else 12,
-                "ml.p3.8xlarge" if is_open else "ml.p3.2xlarge",
-            )
-        ]
+        sweeps = [("fraud-detector", "fraud-hpo", 12, "ml.p3.2xlarge", True)]
+        if is_open:
+            sweeps = [("fraud-detector", "fraud-hpo", 24, "ml.p3.8xlarge", False)]
         if p == max(len(periods) - 2, 0):
-            sweeps.append(("ranker", "ranker-hpo", 8, "ml.p3.2xlarge"))
-        for model, prefix, size, instance_type in sweeps:
+            sweeps.append(("ranker", "ranker-hpo", 8, "ml.p3.2xlarge", True))
+        for model, prefix, size, instance_type, spot in sweeps:
             sweep_start = window_start + min(dt.timedelta(days=4), (window_end - window_start) / 3)
             sweep_start = sweep_start.replace(hour=9, minute=12, second=0, microsecond=0)
             tuning = f"{prefix}-{sweep_start:%Y%m%d}"
             for i in range(size):
                 created = sweep_start + dt.timedelta(minutes=45 * (i // 2) + i % 2)
                 hours = 1.0 + 2.5 * unit(seed, "hpo", tuning, i)
-                add(model, created, hours, instance_type, 1, True, tuning=tuning)
+                add(model, created, hours, instance_type, 1, spot, tuning=tuning)
+        if is_open:
+            pretrain_start = window_start + (window_end - window_start) * 0.3
+            for i in range(4):
+                created = (pretrain_start + dt.timedelta(hours=7 * i)).replace(second=0, microsecond=0)
+                hours = 20.0 + 8.0 * unit(seed, "pretrain", i)
+                add("embeddings", created, hours, "ml.p3.16xlarge", 2, False, kind="pretrain")
     jobs.sort(key=lambda j: (j.created_at, j.training_job_name))
     return jobs
 
