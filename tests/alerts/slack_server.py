@@ -95,7 +95,10 @@ class FakeSlack:
                 with fake._lock:
                     fake.requests.append(Request(self.path, dict(self.headers), body, outcome))
                 if outcome == "500":
-                    self._reply(500, {"ok": False, "error": "internal_error"} if api else "internal_error")
+                    # Like some proxies, the error page repeats the path it was asked for (the secret).
+                    self._reply(
+                        500, {"ok": False, "error": "internal_error"} if api else f"error at {self.path}"
+                    )
                 elif outcome == "429":
                     self._reply(
                         429,

@@ -133,17 +133,25 @@ def _row_alerts(
             message=message,
         )
 
+    # The mart's own verdict when it has one (a zero budget counts as 100% crossed by any spend);
+    # otherwise the percentages computed here from the amounts.
+    crossed_actual = _crossed(row.get("crossed_actual_thresholds"), actual_thresholds, actual_pct)
+    crossed_forecast = _crossed(row.get("crossed_forecast_thresholds"), forecast_thresholds, projected_pct)
     alerts = []
     lower = None
-    for threshold in actual_thresholds:
-        if actual_pct is not None and actual_pct >= threshold:
-            alerts.append(make("actual", threshold, lower))
-            lower = threshold
+    for threshold in crossed_actual:
+        alerts.append(make("actual", threshold, lower))
+        lower = threshold
     lower = None
-    for threshold in forecast_thresholds:
-        reached = projected_pct is not None and projected_pct >= threshold
-        if reached and not (actual_pct is not None and actual_pct >= threshold):
+    for threshold in crossed_forecast:
+        # Spend already at the threshold says more than a forecast of it.
+        if not (actual_pct is not None and actual_pct >= threshold):
             alerts.append(make("forecast", threshold, lower))
-        if reached:
-            lower = threshold
+        lower = threshold
     return alerts
+
+
+def _crossed(from_mart: Any, thresholds: list[float], pct: float | None) -> list[float]:
+    if from_mart is not None:
+        return sorted({float(t) for t in from_mart})
+    return [t for t in thresholds if pct is not None and pct >= t]

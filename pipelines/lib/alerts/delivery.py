@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from pipelines.lib.alerts.settings import AlertSettings
+from pipelines.lib.alerts.settings import AlertSettings, secrets_of
 
 # Slack's own client retries a 429 in place only when the wait is this short; a longer Retry-After
 # ends the attempt, the alert stays pending and the destination is held until Retry-After has passed.
@@ -96,7 +96,7 @@ class WebhookDestination:
     name = "slack-webhook"
 
     def __init__(self, url: str, timeout: float):
-        self._secrets = [url]
+        self._secrets = secrets_of(url, None)
         self._client = WebhookClient(
             url=url,
             timeout=int(max(timeout, 1)),
@@ -121,7 +121,7 @@ class WebApiDestination:
     def __init__(self, token: str, channel: str, api_url: str, timeout: float):
         self.name = f"slack-api:{channel}"
         self._channel = channel
-        self._secrets = [token]
+        self._secrets = secrets_of(None, token)
         base_url = api_url if api_url.endswith("/") else api_url + "/"
         self._client = WebClient(
             token=token,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -48,13 +49,24 @@ class AlertSettings:
 
     @property
     def secrets(self) -> list[str]:
-        return [s for s in (self.webhook_url, self.bot_token) if s]
+        return secrets_of(self.webhook_url, self.bot_token)
 
     def resolved_state_path(self) -> Path:
         return self.state_path or _dagster_home() / "alerts" / "ledger.sqlite"
 
     def resolved_log_path(self) -> Path:
         return self.log_path or _dagster_home() / "alerts" / "alerts.jsonl"
+
+
+def secrets_of(webhook_url: str | None, token: str | None) -> list[str]:
+    """Strings to scrub from any text: the token, the webhook URL, its path and each long path part
+    (an error page may repeat just the path, and the path is the secret)."""
+    found = [s for s in (webhook_url, token) if s]
+    if webhook_url:
+        path = urlsplit(webhook_url).path
+        found.append(path)
+        found.extend(part for part in path.split("/") if len(part) >= 8 and part != "services")
+    return [s for s in found if s]
 
 
 def slack_configured() -> bool:
