@@ -40,7 +40,7 @@ DATA_TRANSFER_GB = 0.09
 HOURS_PER_MONTH = 730  # AWS prorates GB-Mo over 730 hours
 
 SP_DISCOUNT = 0.64  # SageMaker Savings Plan rate as a share of on-demand
-SP_HOURLY_COMMITMENT = 2.0
+SP_HOURLY_COMMITMENT = 2.5
 SP_ARN = f"arn:aws:savingsplans::{PROD_ACCOUNT_ID}:savingsplan/6f1c2a0e-3b7d-4c59-9e2a-8d4b7f0c1a23"
 SP_COVERED_ENDPOINTS = ("churn-prod", "fraud-detector-prod")
 RI_HOURLY_FEE = 0.634  # g5.xlarge, 1 year, no upfront

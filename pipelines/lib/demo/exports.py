@@ -318,7 +318,7 @@ class FormatSummary:
     def line(self) -> str:
         span = f"{self.periods[0]}..{self.periods[-1]}" if self.periods else "none"
         return (
-            f"{self.format}: {len(self.periods)} periods ({span}), {self.rows:,} rows, "
+            f"{self.format}: {len(self.periods)} period{'' if len(self.periods) == 1 else 's'} ({span}), {self.rows:,} rows, "
             f"${self.unblended_cost:,.2f} unblended -> {self.root}"
         )
 
