@@ -40,8 +40,12 @@ def create_training_job(client, name: str, *, spot: bool = False, tag_list: list
     )
 
 
-def create_endpoint(client, name: str, model: str, *, tag_list: list | None = None, serverless: bool = False) -> None:
-    client.create_model(ModelName=model, PrimaryContainer={"Image": IMAGE}, ExecutionRoleArn=ROLE, Tags=tag_list or [])
+def create_endpoint(
+    client, name: str, model: str, *, tag_list: list | None = None, serverless: bool = False
+) -> None:
+    client.create_model(
+        ModelName=model, PrimaryContainer={"Image": IMAGE}, ExecutionRoleArn=ROLE, Tags=tag_list or []
+    )
     variant = {"VariantName": "AllTraffic", "ModelName": model}
     if serverless:
         variant["ServerlessConfig"] = {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
@@ -99,7 +103,14 @@ class FaultProxy:
     ``seen`` / ``injected`` let tests prove botocore retried.
     """
 
-    def __init__(self, upstream: str, throttle_first: int = 0, unavailable_first: int = 0, fail_region: str | None = None, service: str = "sagemaker"):
+    def __init__(
+        self,
+        upstream: str,
+        throttle_first: int = 0,
+        unavailable_first: int = 0,
+        fail_region: str | None = None,
+        service: str = "sagemaker",
+    ):
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,7 +165,13 @@ class FaultProxy:
                 data = resp.read()
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
-                    if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                    if k.lower() not in (
+                        "content-length",
+                        "connection",
+                        "transfer-encoding",
+                        "date",
+                        "server",
+                    ):
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

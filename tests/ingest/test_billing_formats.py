@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -137,3 +139,67 @@ def test_tags_are_normalized_and_originals_kept(warehouse_path):
     assert all(k == k.lower() and not k.startswith("user") for k in tags)
     assert any(k.startswith("user_") for k in original)
     assert set(tags.values()) <= set(original.values())
+
+
+def test_overlapping_loose_files_keep_each_line_item_once_from_the_newest(tmp_path, warehouse_path):
+    folder = tmp_path / "loose"
+    shutil.copytree(FIXTURES / "koku_not_final", folder)
+    os.utime(folder / "2023-06-01-not-final.csv", (1_700_000_000, 1_700_000_000))
+    os.utime(folder / "2023-06-01.csv", (1_700_100_000, 1_700_100_000))
+    rows_final, total_final = file_total([folder / "2023-06-01.csv"], "lineItem/UnblendedCost")
+    assert load_all(folder, warehouse_path) == {"2023-06-01": rows_final}
+    assert warehouse_totals(warehouse_path)[:2] == (rows_final, total_final)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        sources = conn.execute("select distinct source_file from raw.billing_line_items").fetchall()
+    assert [Path(s).name for (s,) in sources] == ["2023-06-01.csv"]
+
+
+AMORTIZATION_CSV = """\
+identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,\
+lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,\
+lineItem/Operation,lineItem/ResourceId,lineItem/UnblendedCost,savingsPlan/SavingsPlanEffectiveCost,\
+savingsPlan/TotalCommitmentToDate,savingsPlan/UsedCommitment,reservation/ReservationARN,\
+reservation/EffectiveCost,reservation/UnusedAmortizedUpfrontFeeForBillingPeriod,reservation/UnusedRecurringFee,\
+resourceTags/user:Model,resourceTags/user:model
+a,2025-03-01T00:00:00Z/2025-03-01T01:00:00Z,012345678901,2025-03-01T00:00:00Z,000011112222,Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonSageMaker,USE1-Host:ml.m5.xlarge,RunInstance,arn:aws:sagemaker:us-east-1:000011112222:endpoint/churn,1.5,,,,,,,,churn,
+b,2025-03-01T00:00:00Z/2025-03-01T01:00:00Z,012345678901,2025-03-01T00:00:00Z,000011112222,SavingsPlanCoveredUsage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonSageMaker,USE1-Train:ml.p3.2xlarge,RunInstance,arn:aws:sagemaker:us-east-1:000011112222:training-job/t1,3.825,2.5,,,,,,,,fraud
+c,2025-03-01T00:00:00Z/2025-03-01T01:00:00Z,012345678901,2025-03-01T00:00:00Z,000011112222,SavingsPlanNegation,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonSageMaker,USE1-Train:ml.p3.2xlarge,RunInstance,arn:aws:sagemaker:us-east-1:000011112222:training-job/t1,-3.825,,,,,,,,,
+d,2025-03-01T00:00:00Z/2025-04-01T00:00:00Z,012345678901,2025-03-01T00:00:00Z,012345678901,SavingsPlanRecurringFee,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,ComputeSavingsPlans,ComputeSP:1yrNoUpfront,,,100,,100,60,,,,,,
+e,2025-03-01T00:00:00Z/2025-03-01T01:00:00Z,012345678901,2025-03-01T00:00:00Z,000011112222,DiscountedUsage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonEC2,BoxUsage:g5.xlarge,RunInstances,i-1,0,,,,arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1,0.6,,,,
+f,2025-03-01T00:00:00Z/2025-04-01T00:00:00Z,012345678901,2025-03-01T00:00:00Z,012345678901,RIFee,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,AmazonEC2,HeavyUsage:g5.xlarge,RunInstances,,50,,,,arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1,,4,6,,
+g,2025-03-01T00:00:00Z/2025-04-01T00:00:00Z,012345678901,2025-03-01T00:00:00Z,012345678901,Fee,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,AmazonEC2,HeavyUsage:g5.xlarge,RunInstances,,1000,,,,arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1,,,,,
+h,2025-03-01T00:00:00Z/2025-04-01T00:00:00Z,012345678901,2025-03-01T00:00:00Z,012345678901,Credit,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,AmazonSageMaker,,,,-7.0E-1,,,,,,,,,
+i,2025-03-01T00:00:00Z/2025-04-01T00:00:00Z,012345678901,2025-03-01T00:00:00Z,012345678901,Tax,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,AmazonSageMaker,,,,2.25,,,,,,,,,
+j,2025-03-01T00:00:00Z/2025-03-01T01:00:00Z,012345678901,2025-03-01T00:00:00Z,000011112222,Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonEC2,USE1-EKSPod-EC2,EKSPod-EC2,i-2,0.4,,,,,,,,,
+"""
+
+
+def test_amortized_cost_follows_the_line_item_type_rules(tmp_path, warehouse_path):
+    folder = tmp_path / "cur"
+    folder.mkdir()
+    (folder / "march.csv").write_text(AMORTIZATION_CSV)
+    load_all(folder, warehouse_path)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select line_item_id, charge_type, billed_cost, effective_cost, is_split_cost_allocation, tags, "
+                "billing_account_id, sub_account_id from raw.billing_line_items"
+            ).fetchall()
+        }
+    effective = {k: v[2] for k, v in rows.items()}
+    assert effective == {
+        "a": Decimal("1.5"),  # Usage: unblended
+        "b": Decimal("2.5"),  # SavingsPlanCoveredUsage: SP effective cost
+        "c": Decimal("0"),  # SavingsPlanNegation: 0
+        "d": Decimal("40"),  # SavingsPlanRecurringFee: commitment to date - used (unused part)
+        "e": Decimal("0.6"),  # DiscountedUsage: reservation effective cost
+        "f": Decimal("10"),  # RIFee: unused amortized upfront + unused recurring
+        "g": Decimal("0"),  # Fee with a reservation ARN: the upfront payment is amortized elsewhere
+        "h": Decimal("-0.7"),  # Credit (scientific notation): unblended
+        "i": Decimal("2.25"),  # Tax: unblended
+        "j": Decimal("0.4"),
+    }
+    assert rows["j"][3] is True and not any(v[3] for k, v in rows.items() if k != "j")
+    assert rows["a"][4] == {"model": "churn"} and rows["b"][4] == {"model": "fraud"}
+    assert (rows["a"][5], rows["a"][6]) == ("012345678901", "000011112222")  # leading zeros kept

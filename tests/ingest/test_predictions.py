@@ -23,12 +23,17 @@ DAY = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0
 KEY = DAY.date().isoformat()
 
 
-def put_invocations(region: str, endpoint: str, variant: str, hour: int, values: list[float], day: datetime = DAY) -> None:
+def put_invocations(
+    region: str, endpoint: str, variant: str, hour: int, values: list[float], day: datetime = DAY
+) -> None:
     client = boto3.client("cloudwatch", region_name=region)
     data = [
         {
             "MetricName": "Invocations",
-            "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}],
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": endpoint},
+                {"Name": "VariantName", "Value": variant},
+            ],
             "Timestamp": day + timedelta(hours=hour, minutes=5 + 10 * i),
             "Value": v,
             "Unit": "None",
@@ -83,9 +88,13 @@ def test_get_metric_data_is_batched_at_500_queries(moto_endpoint):
     client = boto3.client("cloudwatch", region_name="us-east-1")
     calls: list[int] = []
     client.meta.events.register(
-        "before-parameter-build.cloudwatch.GetMetricData", lambda params, **_: calls.append(len(params["MetricDataQueries"]))
+        "before-parameter-build.cloudwatch.GetMetricData",
+        lambda params, **_: calls.append(len(params["MetricDataQueries"])),
     )
-    series = [cloudwatch.Series("AWS/SageMaker", "Invocations", (("EndpointName", f"ep-{i}"), ("VariantName", "v"))) for i in range(1001)]
+    series = [
+        cloudwatch.Series("AWS/SageMaker", "Invocations", (("EndpointName", f"ep-{i}"), ("VariantName", "v")))
+        for i in range(1001)
+    ]
     put_invocations("us-east-1", "ep-1000", "v", 4, [42])
     data = cloudwatch.get_hourly(client, [(s, "Sum") for s in series], DAY, DAY + timedelta(days=1))
     assert calls == [500, 500, 1]
@@ -99,13 +108,25 @@ def test_endpoint_utilization_hourly_stats(moto_endpoint, monkeypatch):
     client.put_metric_data(
         Namespace="/aws/sagemaker/Endpoints",
         MetricData=[
-            {"MetricName": "CPUUtilization", "Dimensions": dims, "Timestamp": DAY + timedelta(hours=5, minutes=m), "Value": v}
+            {
+                "MetricName": "CPUUtilization",
+                "Dimensions": dims,
+                "Timestamp": DAY + timedelta(hours=5, minutes=m),
+                "Value": v,
+            }
             for m, v in ((1, 20.0), (20, 40.0), (40, 90.0))
         ],
     )
     client.put_metric_data(
         Namespace="AWS/SageMaker",
-        MetricData=[{"MetricName": "ModelLatency", "Dimensions": dims, "Timestamp": DAY + timedelta(hours=6), "Value": 1500.0}],
+        MetricData=[
+            {
+                "MetricName": "ModelLatency",
+                "Dimensions": dims,
+                "Timestamp": DAY + timedelta(hours=6),
+                "Value": 1500.0,
+            }
+        ],
     )
     for _ in range(2):
         assert materialize([endpoint_utilization], partition_key=KEY).success
@@ -128,7 +149,10 @@ def test_failing_cloudwatch_region_is_named_and_its_day_is_kept(moto_endpoint, m
         result = materialize([prediction_counts], partition_key=KEY, raise_on_error=False)
     assert not result.success
     assert "us-west-2" in failure_text(result)
-    assert stored_counts() == {("us-east-1", "fraud", "AllTraffic", None, 1): 6, ("us-west-2", "search", "blue", None, 1): 6}
+    assert stored_counts() == {
+        ("us-east-1", "fraud", "AllTraffic", None, 1): 6,
+        ("us-west-2", "search", "blue", None, 1): 6,
+    }
 
 
 def write_logs(folder) -> None:
@@ -145,7 +169,14 @@ def write_logs(folder) -> None:
     pq.write_table(
         pa.table(
             {
-                "Timestamp": pa.array([DAY + timedelta(hours=10), DAY + timedelta(hours=10, minutes=30), DAY - timedelta(hours=1)], pa.timestamp("us")),
+                "Timestamp": pa.array(
+                    [
+                        DAY + timedelta(hours=10),
+                        DAY + timedelta(hours=10, minutes=30),
+                        DAY - timedelta(hours=1),
+                    ],
+                    pa.timestamp("us"),
+                ),
                 "Model": ["ranker", "ranker", "ranker"],
                 "Endpoint": ["recs-mme"] * 3,
                 "Variant": ["AllTraffic"] * 3,
@@ -156,7 +187,13 @@ def write_logs(folder) -> None:
     )
     (folder / "outside.jsonl").write_text(
         "\n".join(
-            json.dumps({"ts": (DAY + timedelta(hours=h)).isoformat() + "Z", "model": "churn-lambda", "predictions": n})
+            json.dumps(
+                {
+                    "ts": (DAY + timedelta(hours=h)).isoformat() + "Z",
+                    "model": "churn-lambda",
+                    "predictions": n,
+                }
+            )
             for h, n in ((3, 11), (3, 4), (4, 9))
         )
         + "\n"

@@ -60,8 +60,12 @@ def test_pages_two_regions_and_managed_spot_billable_time(moto_endpoint, monkeyp
     )
     assert len(spot) == 23
     assert spot[1] == ("job-010", 130, 410, 7200, 0.9, "search", "search", MOTO_ACCOUNT)
-    assert query("select count(*) from raw.sagemaker_training_jobs where not is_managed_spot and billable_seconds is null") == [(210,)]
-    assert query("select tags['project'] from raw.sagemaker_training_jobs where region = 'eu-west-1' limit 1") == [("ranker",)]
+    assert query(
+        "select count(*) from raw.sagemaker_training_jobs where not is_managed_spot and billable_seconds is null"
+    ) == [(210,)]
+    assert query(
+        "select tags['project'] from raw.sagemaker_training_jobs where region = 'eu-west-1' limit 1"
+    ) == [("ranker",)]
 
 
 def test_incremental_rerun_adds_and_updates_without_duplicates(moto_endpoint, monkeypatch):
@@ -70,7 +74,9 @@ def test_incremental_rerun_adds_and_updates_without_duplicates(moto_endpoint, mo
     for i in range(5):
         create_training_job(client, f"job-{i}")
     create_endpoint(client, "ep-a", "model-a", tag_list=tags(team="ads"))
-    client.create_notebook_instance(NotebookInstanceName="nb-1", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::123456789012:role/x")
+    client.create_notebook_instance(
+        NotebookInstanceName="nb-1", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::123456789012:role/x"
+    )
     assert materialize([sagemaker_metadata]).success
     first = dict(query("select training_job_name, fetched_at from raw.sagemaker_training_jobs"))
 
@@ -90,7 +96,12 @@ def test_incremental_rerun_adds_and_updates_without_duplicates(moto_endpoint, mo
     # Unchanged jobs were not described again: their fetched_at is still the first run's.
     assert all(second[f"job-{i}"] == first[f"job-{i}"] for i in (0, 1, 2, 4))
     assert second["job-3"] > first["job-3"]
-    for table, n in (("sagemaker_endpoints", 1), ("sagemaker_endpoint_variants", 1), ("sagemaker_models", 1), ("sagemaker_notebook_instances", 1)):
+    for table, n in (
+        ("sagemaker_endpoints", 1),
+        ("sagemaker_endpoint_variants", 1),
+        ("sagemaker_models", 1),
+        ("sagemaker_notebook_instances", 1),
+    ):
         assert query(f"select count(*) from raw.{table}") == [(n,)], table
 
 
@@ -123,7 +134,10 @@ def test_deleted_endpoint_kept_with_last_state(moto_endpoint, monkeypatch):
         "select endpoint_name, status, is_deleted, deleted_detected_at is not null, tags['team']"
         " from raw.sagemaker_endpoints order by 1"
     )
-    assert rows == [("ep-gone", "InService", True, True, "fraud"), ("ep-live", "InService", False, False, None)]
+    assert rows == [
+        ("ep-gone", "InService", True, True, "fraud"),
+        ("ep-live", "InService", False, False, None),
+    ]
     variants = query(
         "select endpoint_name, variant_name, model_name, instance_type, current_instance_count, serverless_memory_mb"
         " from raw.sagemaker_endpoint_variants order by 1"
@@ -152,7 +166,9 @@ def test_failing_region_is_named_and_stored_rows_stay(moto_endpoint, monkeypatch
     create_training_job(sm("us-east-1"), "east-0")
     create_training_job(sm("eu-west-1"), "west-0")
     assert materialize([sagemaker_metadata]).success
-    before = query("select training_job_arn, fetched_at from raw.sagemaker_training_jobs where region = 'eu-west-1'")
+    before = query(
+        "select training_job_arn, fetched_at from raw.sagemaker_training_jobs where region = 'eu-west-1'"
+    )
 
     create_training_job(sm("us-east-1"), "east-1")
     create_training_job(sm("eu-west-1"), "west-1")
@@ -164,7 +180,12 @@ def test_failing_region_is_named_and_stored_rows_stay(moto_endpoint, monkeypatch
     assert "eu-west-1" in failure and "InternalFailure" in failure
     assert "us-east-1" not in failure
     # The failed region keeps exactly what it had; the healthy one was still brought up to date.
-    assert query("select training_job_arn, fetched_at from raw.sagemaker_training_jobs where region = 'eu-west-1'") == before
+    assert (
+        query(
+            "select training_job_arn, fetched_at from raw.sagemaker_training_jobs where region = 'eu-west-1'"
+        )
+        == before
+    )
     assert query("select count(*) from raw.sagemaker_training_jobs where region = 'us-east-1'") == [(2,)]
 
 

@@ -71,6 +71,8 @@ def load_period(
         try:
             conn.execute(sql.load("ingest/delete_billing_period"), {"billing_period": key})
             conn.execute(insert, params)
+            if sum(len(d.files) for d in period.deliveries if d.loose) > 1:
+                conn.execute(sql.load("ingest/delete_duplicate_loose_line_items"), {"billing_period": key})
             _check_every_file_loaded(conn, key, store, period)
             source_format = ",".join(sorted(formats))
             conn.execute(

@@ -66,6 +66,7 @@ class FileGroup:
     display: dict[str, str]  # local path -> name used in messages and source_file
     columns: dict[str, str] = field(default_factory=dict)  # actual column -> DuckDB type
     csv_columns: list[str] = field(default_factory=list)
+    original: dict[str, str] = field(default_factory=dict)  # column as read -> header text in the file
 
 
 def reader_for(path: str) -> str | None:
@@ -144,7 +145,18 @@ def describe(conn: duckdb.DuckDBPyConnection, group: FileGroup) -> None:
         headers = {tuple(csv_header(path, group.display[str(path)])) for path in group.paths}
         if len(headers) != 1:
             raise BillingInputError(f"{_files_label(group)}: CSV files of one group must share a header")
-        group.csv_columns = list(headers.pop())
+        group.csv_columns = []
+        seen: set[str] = set()
+        for name in headers.pop():
+            # DuckDB names are case-insensitive; CUR tag columns can differ only in case
+            # (resourceTags/user:Model, resourceTags/user:model): keep both under distinct names.
+            unique, n = name, 1
+            while unique.lower() in seen:
+                n += 1
+                unique = f"{name}#{n}"
+            seen.add(unique.lower())
+            group.csv_columns.append(unique)
+            group.original[unique] = name
     source, params = source_sql(group)
     try:
         rows = conn.execute(f"describe select * from {source}", params).fetchall()  # noqa: S608
@@ -334,7 +346,7 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
     # Tags: CUR 2.0 map column (or its JSON text), else one column per tag (legacy CSV / Athena).
     tags_col = cols.actual("resource_tags")
     if tags_col:
-        original = f"mlcost_clean_tags({cols.map_column(tags_col)})"
+        original = cols.map_column(tags_col)
     else:
         tag_columns = [
             c
@@ -342,11 +354,12 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
             if c.startswith("resourceTags/") or c.lower().startswith("resource_tags_")
         ]
         if tag_columns:
+            headers = [group.original.get(c, c) for c in tag_columns]
             params["tag_keys"] = [
-                c.split("/", 1)[1] if "/" in c else c[len("resource_tags_") :] for c in tag_columns
+                h.split("/", 1)[1] if "/" in h else h[len("resource_tags_") :] for h in headers
             ]
             values = ", ".join(f"cast({q(c)} as varchar)" for c in tag_columns)
-            original = f"mlcost_clean_tags(map($tag_keys::varchar[], [{values}]))"
+            original = f"map($tag_keys::varchar[], [{values}])"
         else:
             original = EMPTY_TAGS
 
@@ -409,7 +422,6 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
         {line_type} as charge_type,
         {cols.text("line_item_line_item_description")} as charge_description,
         {cols.text("identity_line_item_id")} as line_item_id,
-        {cols.text("identity_time_interval")} as dedupe_time_interval,
         {cols.text("line_item_resource_id")} as resource_id,
         {cols.text("product_region_code", "product_region")} as region,
         {cols.text("line_item_availability_zone")} as availability_zone,
@@ -424,8 +436,7 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
         coalesce({operation} in ('EKSPod-EC2', 'ECSTask-EC2')
             or {usage_type} like '%EKSPod-EC2%' or {usage_type} like '%ECSTask-EC2%', false)
             as is_split_cost_allocation,
-        mlcost_norm_tags(coalesce({original}, {EMPTY_TAGS})) as tags,
-        coalesce({original}, {EMPTY_TAGS}) as tags_original,
+        coalesce({original}, {EMPTY_TAGS}) as raw_tags,
         filename as source_path
     from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
     return Normalized(select=select, params=params, source_format=fmt)
@@ -445,7 +456,7 @@ def _normalize_focus(group: FileGroup, label: str) -> Normalized:
         cols, label, ("billingperiodstart", "chargeperiodstart"), "BillingPeriodStart or ChargePeriodStart"
     )
     tags_col = cols.actual("tags")
-    original = f"mlcost_clean_tags({cols.map_column(tags_col)})" if tags_col else EMPTY_TAGS
+    original = cols.map_column(tags_col) if tags_col else EMPTY_TAGS
     billed = cols.money("billedcost")
     select = f"""
     select
@@ -463,7 +474,6 @@ def _normalize_focus(group: FileGroup, label: str) -> Normalized:
         {cols.text("chargecategory")} as charge_type,
         {cols.text("chargedescription")} as charge_description,
         cast(null as varchar) as line_item_id,
-        cast(null as varchar) as dedupe_time_interval,
         {cols.text("resourceid")} as resource_id,
         {cols.text("regionid", "region")} as region,
         {cols.text("availabilityzone")} as availability_zone,
@@ -476,8 +486,7 @@ def _normalize_focus(group: FileGroup, label: str) -> Normalized:
         {cols.text("billingcurrency")} as billing_currency,
         {cols.text("commitmentdiscountid")} as commitment_discount_id,
         false as is_split_cost_allocation,
-        mlcost_norm_tags(coalesce({original}, {EMPTY_TAGS})) as tags,
-        coalesce({original}, {EMPTY_TAGS}) as tags_original,
+        coalesce({original}, {EMPTY_TAGS}) as raw_tags,
         filename as source_path
     from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
     return Normalized(select=select, params={}, source_format="focus")
