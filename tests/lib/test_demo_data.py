@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import gzip
 import json
 import re
 from pathlib import Path
@@ -191,6 +192,10 @@ def test_legacy_layout_has_assemblies_and_period_manifests(exports):
         assert manifest["assemblyId"] == assemblies[-1].name
         assert (assemblies[-1] / "mlcost-demo-legacy-Manifest.json").is_file()
         assert len(assemblies) == (2 if folder.startswith("202503") else 1)
+        with gzip.open(assemblies[-1] / "mlcost-demo-legacy-1.csv.gz", "rt") as csv:
+            header = csv.readline().rstrip("\n").split(",")
+        assert header == [f"{c['category']}/{c['name']}" for c in manifest["columns"]]
+        assert {"resourceTags/user:model", "resourceTags/user:Model", "resourceTags/user:team"} <= set(header)
 
 
 def test_bill_carries_every_pattern_the_demo_promises(exports, catalog):
@@ -363,6 +368,7 @@ def test_rows_scales_one_cur2_month_to_the_exact_count(tmp_path):
     assert cost == pytest.approx(summary.cost_by_period["2025-02"], abs=1e-4)
     with pytest.raises(ValueError, match="at least"):
         write_demo_exports(tmp_path / "small", seed=7, as_of=AS_OF, formats=["cur2"], rows=10)
+    assert not (tmp_path / "small").exists()  # checked before anything is written
 
 
 def test_cli_writes_exports_and_prints_one_line_per_format(tmp_path, capsys):

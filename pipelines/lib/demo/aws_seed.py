@@ -98,7 +98,14 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
             clients[key] = sessions[account].client(service, region_name=region, endpoint_url=endpoint_url)
         return clients[key]
 
-    counts = {"models": 0, "endpoints": 0, "training_jobs": 0, "processing_jobs": 0, "transform_jobs": 0, "notebooks": 0}
+    counts = {
+        "models": 0,
+        "endpoints": 0,
+        "training_jobs": 0,
+        "processing_jobs": 0,
+        "transform_jobs": 0,
+        "notebooks": 0,
+    }
 
     # Models: every account and region that serves or batch-scores a model gets its own copy.
     wanted_models = {(m.model_name, m.account_id, m.region): m for m in catalog.models}
@@ -111,7 +118,10 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
     for (name, account, region), model in sorted(wanted_models.items()):
         container = {"Image": model.image, "Mode": "MultiModel" if model.is_multi_model else "SingleModel"}
         client("sagemaker", account, region).create_model(
-            ModelName=name, PrimaryContainer=container, ExecutionRoleArn=_role(account), Tags=_tags(model.tags)
+            ModelName=name,
+            PrimaryContainer=container,
+            ExecutionRoleArn=_role(account),
+            Tags=_tags(model.tags),
         )
         _backend(account, region)._models[name].creation_time = _naive(model.created_at)
         counts["models"] += 1
@@ -130,9 +140,13 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
             variants.append(variant)
         config = {"EndpointConfigName": e.endpoint_config_name, "ProductionVariants": variants}
         if e.is_async:
-            config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": f"s3://mlcost-demo-async/{e.endpoint_name}/"}}
+            config["AsyncInferenceConfig"] = {
+                "OutputConfig": {"S3OutputPath": f"s3://mlcost-demo-async/{e.endpoint_name}/"}
+            }
         sm.create_endpoint_config(**config)
-        sm.create_endpoint(EndpointName=e.endpoint_name, EndpointConfigName=e.endpoint_config_name, Tags=_tags(e.tags))
+        sm.create_endpoint(
+            EndpointName=e.endpoint_name, EndpointConfigName=e.endpoint_config_name, Tags=_tags(e.tags)
+        )
         backend = _backend(e.account_id, e.region)
         backend.endpoint_configs[e.endpoint_config_name].creation_time = _naive(e.created_at)
         endpoint = backend.endpoints[e.endpoint_name]
@@ -148,7 +162,11 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
             AlgorithmSpecification={"TrainingImage": j.image, "TrainingInputMode": "File"},
             RoleArn=_role(j.account_id),
             OutputDataConfig={"S3OutputPath": f"s3://mlcost-demo-models/{j.model_name}/"},
-            ResourceConfig={"InstanceType": j.instance_type, "InstanceCount": j.instance_count, "VolumeSizeInGB": j.volume_size_gb},
+            ResourceConfig={
+                "InstanceType": j.instance_type,
+                "InstanceCount": j.instance_count,
+                "VolumeSizeInGB": j.volume_size_gb,
+            },
             StoppingCondition=stopping,
             EnableManagedSpotTraining=j.is_managed_spot,
             Tags=_tags(j.tags),
@@ -164,16 +182,24 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
             {"MetricName": k, "Value": v, "Timestamp": _naive(j.ended_at)} for k, v in j.final_metrics.items()
         ]
         if j.tuning_job_name:
-            job.tuning_job_arn = f"arn:aws:sagemaker:{j.region}:{j.account_id}:hyper-parameter-tuning-job/{j.tuning_job_name}"
+            job.tuning_job_arn = (
+                f"arn:aws:sagemaker:{j.region}:{j.account_id}:hyper-parameter-tuning-job/{j.tuning_job_name}"
+            )
         counts["training_jobs"] += 1
 
     for p in catalog.processing_jobs:
         client("sagemaker", p.account_id, p.region).create_processing_job(
             ProcessingJobName=p.processing_job_name,
             ProcessingResources={
-                "ClusterConfig": {"InstanceCount": p.instance_count, "InstanceType": p.instance_type, "VolumeSizeInGB": p.volume_size_gb}
+                "ClusterConfig": {
+                    "InstanceCount": p.instance_count,
+                    "InstanceType": p.instance_type,
+                    "VolumeSizeInGB": p.volume_size_gb,
+                }
             },
-            AppSpecification={"ImageUri": f"683313688378.dkr.ecr.{p.region}.amazonaws.com/sagemaker-scikit-learn:1.2-1"},
+            AppSpecification={
+                "ImageUri": f"683313688378.dkr.ecr.{p.region}.amazonaws.com/sagemaker-scikit-learn:1.2-1"
+            },
             RoleArn=_role(p.account_id),
             StoppingCondition={"MaxRuntimeInSeconds": 86400},
             Tags=_tags(p.tags),
@@ -189,7 +215,14 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
         client("sagemaker", t.account_id, t.region).create_transform_job(
             TransformJobName=t.transform_job_name,
             ModelName=t.model_name,
-            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://mlcost-demo-batch/{t.model_name}/in/"}}},
+            TransformInput={
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"s3://mlcost-demo-batch/{t.model_name}/in/",
+                    }
+                }
+            },
             TransformOutput={"S3OutputPath": f"s3://mlcost-demo-batch/{t.model_name}/out/"},
             TransformResources={"InstanceType": t.instance_type, "InstanceCount": t.instance_count},
             Tags=_tags(t.tags),
@@ -228,9 +261,9 @@ def retire_demo_endpoints(catalog: DemoCatalog, endpoint_url: str) -> list[str]:
     retired = []
     for e in catalog.endpoints:
         if e.deleted_at is not None:
-            sessions[e.account_id].client("sagemaker", region_name=e.region, endpoint_url=endpoint_url).delete_endpoint(
-                EndpointName=e.endpoint_name
-            )
+            sessions[e.account_id].client(
+                "sagemaker", region_name=e.region, endpoint_url=endpoint_url
+            ).delete_endpoint(EndpointName=e.endpoint_name)
             retired.append(e.endpoint_name)
     return retired
 
@@ -248,7 +281,10 @@ def _put_invocations(catalog: DemoCatalog, client) -> int:
     for e in catalog.endpoints:
         datums = []
         for v in e.variants:
-            dims = [{"Name": "EndpointName", "Value": e.endpoint_name}, {"Name": "VariantName", "Value": v.variant_name}]
+            dims = [
+                {"Name": "EndpointName", "Value": e.endpoint_name},
+                {"Name": "VariantName", "Value": v.variant_name},
+            ]
             for hour in _hours(catalog.history_start, catalog.data_through):
                 if not e.is_alive(hour):
                     continue
@@ -298,7 +334,13 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
                     n = catalog.hourly_model_predictions(e.endpoint_name, model, hour)
                     if n:
                         rows_by_month.setdefault(f"{hour:%Y-%m}", []).append(
-                            {"timestamp": hour, "endpoint_name": e.endpoint_name, "variant_name": v.variant_name, "model_name": model, "predictions": n}
+                            {
+                                "timestamp": hour,
+                                "endpoint_name": e.endpoint_name,
+                                "variant_name": v.variant_name,
+                                "model_name": model,
+                                "predictions": n,
+                            }
                         )
         for month, rows in sorted(rows_by_month.items()):
             path = out / e.endpoint_name / f"{month}.parquet"
@@ -308,7 +350,11 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
 
     for hour in _hours(catalog.history_start, catalog.data_through):
         months.setdefault(f"{hour:%Y-%m}", []).append(
-            {"timestamp": hour.isoformat().replace("+00:00", "Z"), "model_name": OUTSIDE_MODEL["model_name"], "predictions": outside_model_predictions(catalog, hour)}
+            {
+                "timestamp": hour.isoformat().replace("+00:00", "Z"),
+                "model_name": OUTSIDE_MODEL["model_name"],
+                "predictions": outside_model_predictions(catalog, hour),
+            }
         )
     for month, rows in sorted(months.items()):
         path = out / "outside-sagemaker" / f"{OUTSIDE_MODEL['model_name']}-{month}.csv"

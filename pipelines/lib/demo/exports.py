@@ -323,8 +323,14 @@ class FormatSummary:
         )
 
 
-def _macro_sql(name: str, columns: list[tuple[str, str, str]], order: bool = True) -> str:
-    select = ",\n    ".join(f'cast({expr} as {kind}) as "{col}"' for col, kind, expr in columns)
+def _macro_sql(
+    name: str, columns: list[tuple[str, str, str]], order: bool = True, positional: bool = False
+) -> str:
+    # positional: name the columns c0, c1, ... (DuckDB names are case-insensitive, legacy CUR's are not)
+    select = ",\n    ".join(
+        f'cast({expr} as {kind}) as "{f"c{i}" if positional else col}"'
+        for i, (col, kind, expr) in enumerate(columns)
+    )
     tail = f"\norder by {ORDER_BY}" if order else ""
     return (
         f"create or replace temp macro {name}(src, period, open_period, payer) as table\n"
@@ -433,13 +439,15 @@ def write_demo_exports(
     seed: int = 7,
     as_of: dt.date | None = None,
     months: int = 3,
-    formats: tuple[str, ...] | list[str] = ("cur2",),
+    formats: tuple[str, ...] | list[str] | str = ("cur2",),
     rows: int | None = None,
 ) -> dict[str, FormatSummary]:
     """Write the demo organisation's billing exports under out_dir; returns a summary per format.
 
     rows: scale the latest closed CUR 2.0 month to exactly this many line items (benchmarks).
     """
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
@@ -457,10 +465,16 @@ def write_demo_exports(
     keys = sorted(set(tag_keys(con)))
 
     scaled_period = catalog.periods[-2] if len(catalog.periods) > 1 else catalog.periods[-1]
+    base_rows = writer.period_cost(scaled_period)[0]
+    if rows is not None and rows < base_rows:
+        con.close()
+        raise ValueError(
+            f"--rows must be at least {base_rows:,} (the regular demo rows of {scaled_period:%Y-%m})"
+        )
     if "cur2" in formats:
         summaries["cur2"] = _write_cur2(writer, rows, scaled_period)
     if "legacy" in formats:
-        con.execute(_macro_sql("legacy_rows", _legacy_columns(keys)))
+        con.execute(_macro_sql("legacy_rows", _legacy_columns(keys), positional=True))
         summaries["legacy"] = _write_legacy(writer, keys)
     if "focus" in formats:
         summaries["focus"] = _write_focus(writer)
@@ -551,10 +565,11 @@ def _write_legacy(writer: _Writer, keys: list[str]) -> FormatSummary:
     root = writer.out / "legacy"
     report_root = root / LEGACY_PREFIX / LEGACY_REPORT
     summary = FormatSummary("legacy", root)
+    names = [name for name, _, _ in _legacy_columns(keys)]
     columns = [
-        {"category": name.split("/", 1)[0], "name": name.split("/", 1)[1], "type": "OptionalString"}
-        for name, _, _ in _legacy_columns(keys)
+        {"category": n.split("/", 1)[0], "name": n.split("/", 1)[1], "type": "OptionalString"} for n in names
     ]
+    header = (",".join(names) + "\n").encode()
     for period in catalog.periods:
         label = f"{period:%Y%m%d}-{_next_month(period):%Y%m%d}"
         deliveries = [(False, "line_items")]
@@ -565,10 +580,12 @@ def _write_legacy(writer: _Writer, keys: list[str]) -> FormatSummary:
             moment = writer.delivered_at(period, superseded)
             assembly_dir = report_root / label / assembly_id
             csv_path = assembly_dir / f"{LEGACY_REPORT}-1.csv"
-            count = writer.copy("legacy_rows", period, csv_path, "format csv, header true", source)
+            count = writer.copy("legacy_rows", period, csv_path, "format csv, header false", source)
             gz_path = csv_path.with_suffix(".csv.gz")
+            # Our own header keeps tag keys that differ only in case (user:Model and user:model);
             # gzip with mtime 0 so the bytes depend on the content only.
             with csv_path.open("rb") as raw, gzip.GzipFile(gz_path, "wb", mtime=0) as packed:
+                packed.write(header)
                 packed.write(raw.read())
             csv_path.unlink()
             writer.set_mtime(gz_path, moment)
