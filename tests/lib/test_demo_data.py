@@ -143,6 +143,8 @@ def test_exports_are_byte_identical_for_a_seed_and_differ_across_seeds(exports, 
     for rel in files:
         assert filecmp.cmp(exports / rel, again / rel, shallow=False), rel
         assert (exports / rel).stat().st_mtime == (again / rel).stat().st_mtime
+    newest = max(p.stat().st_mtime for p in exports.rglob("*") if p.is_file())
+    assert dt.datetime.fromtimestamp(newest, dt.UTC) < dt.datetime(2025, 3, 20, tzinfo=dt.UTC)
     other = tmp_path / "other"
     write_demo_exports(other, seed=8, as_of=AS_OF, months=3, formats=["cur2"])
     first = sorted(exports.glob("cur2/**/BILLING_PERIOD=2025-01/*/*.parquet"))[0]

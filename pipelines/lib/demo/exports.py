@@ -479,7 +479,18 @@ def write_demo_exports(
     if "focus" in formats:
         summaries["focus"] = _write_focus(writer)
     con.close()
+    for summary in summaries.values():
+        _settle_folder_mtimes(summary.root)
     return {f: summaries[f] for f in FORMATS if f in summaries}
+
+
+def _settle_folder_mtimes(root: Path) -> None:
+    """Give every folder the mtime of its newest entry, so folder listings sort like the deliveries."""
+    for folder, dirs, files in os.walk(root, topdown=False):
+        entries = [Path(folder, name) for name in (*dirs, *files)]
+        if entries:
+            newest = max(entry.stat().st_mtime for entry in entries)
+            os.utime(folder, (newest, newest))
 
 
 def _record(summary: FormatSummary, period: dt.date, rows: int, cost: float) -> None:
