@@ -737,10 +737,10 @@ def _training_jobs(
                 hours = 1.0 + 2.5 * unit(seed, "hpo", tuning, i)
                 add(model, created, hours, instance_type, 1, spot, tuning=tuning)
         if is_open:
-            pretrain_start = window_start + (window_end - window_start) * 0.3
+            # Early in the month so that from as_of on the 5th the whole run is on the bill.
             for i in range(4):
-                created = (pretrain_start + dt.timedelta(hours=7 * i)).replace(second=0, microsecond=0)
-                hours = 20.0 + 8.0 * unit(seed, "pretrain", i)
+                created = window_start + dt.timedelta(hours=8 + 6 * i, minutes=int(50 * unit(seed, "pt", i)))
+                hours = 30.0 + 10.0 * unit(seed, "pretrain", i)
                 add("embeddings", created, hours, "ml.p3.16xlarge", 2, False, kind="pretrain")
     jobs.sort(key=lambda j: (j.created_at, j.training_job_name))
     return jobs
