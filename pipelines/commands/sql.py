@@ -132,7 +132,8 @@ def _is_numeric(value) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
+def print_table(columns: list[str], rows: list[tuple], out=None) -> None:
+    out = out or sys.stdout
     cells = [[_text(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [any(_is_numeric(row[i]) for row in rows) for i in range(len(columns))]
@@ -144,14 +145,16 @@ def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
-def print_csv(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
+def print_csv(columns: list[str], rows: list[tuple], out=None) -> None:
+    out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if v is None else _text(v) for v in row])
 
 
-def print_json(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
+def print_json(columns: list[str], rows: list[tuple], out=None) -> None:
+    out = out or sys.stdout
     records = [{c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
     out.write(json.dumps(records, indent=2) + "\n")
 

@@ -1,6 +1,9 @@
 -- A row here is a billing period whose billed or effective total in marts.cost_by_model differs
 -- from raw.billing_line_items (split cost allocation rows excluded): attribution lost or
 -- duplicated cost, and every number built on the mart is wrong by that amount.
+
+-- Shown in Dagster as a check on cost_by_model.
+{{ config(meta={'dagster': {'ref': {'name': 'cost_by_model'}}}) }}
 with
 
 raw_totals as (

@@ -1,6 +1,9 @@
 -- A row here is a usage date whose inference cost in marts.cost_per_prediction differs from the
 -- inference category of marts.cost_by_model: the per-prediction numbers leave out (or invent)
 -- part of what the endpoints cost.
+
+-- Shown in Dagster as a check on cost_per_prediction.
+{{ config(meta={'dagster': {'ref': {'name': 'cost_per_prediction'}}}) }}
 with
 
 per_prediction as (
