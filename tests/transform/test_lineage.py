@@ -1,0 +1,72 @@
+"""One connected graph from the raw landing assets to the marts and the published copy."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.defs.transform.project import dbt_project
+
+BILLING = dg.AssetKey(["raw", "billing_line_items"])
+MARTS = (
+    "cost_by_model",
+    "cost_per_prediction",
+    "budget_projection",
+    "training_job_costs",
+    "monthly_cost_summary",
+)
+
+
+def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    todo = [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def _mart_keys(graph) -> list[dg.AssetKey]:
+    return [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "marts"]
+
+
+def test_billing_line_items_is_upstream_of_every_mart():
+    graph = defs().resolve_asset_graph()
+    marts = _mart_keys(graph)
+    assert {k.path[-1] for k in marts} >= set(MARTS)
+    assert graph.get(BILLING).is_materializable
+    missing = [k.to_user_string() for k in marts if BILLING not in _ancestors(graph, k)]
+    assert missing == []
+    # budgets and SageMaker metadata join the same graph
+    assert dg.AssetKey(["raw", "budgets"]) in _ancestors(graph, dg.AssetKey(["marts", "budget_projection"]))
+    assert dg.AssetKey(["raw", "sagemaker_endpoints"]) in _ancestors(
+        graph, dg.AssetKey(["marts", "cost_by_model"])
+    )
+    assert dg.AssetKey(["raw", "prediction_counts"]) in _ancestors(
+        graph, dg.AssetKey(["marts", "cost_per_prediction"])
+    )
+
+
+def test_every_dbt_source_is_a_raw_asset_that_dagster_materializes():
+    graph = defs().resolve_asset_graph()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    sources = list(manifest["sources"].values())
+    assert len(sources) >= 10
+    for source in sources:
+        key = dg.AssetKey(source["meta"]["dagster"]["asset_key"])
+        assert key == dg.AssetKey(["raw", source["name"]]), source["unique_id"]
+        assert graph.has(key) and graph.get(key).is_materializable, (
+            f"no ingest asset for {key.to_user_string()}"
+        )
+
+
+def test_published_copy_waits_for_every_mart():
+    graph = defs().resolve_asset_graph()
+    published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
+    assert set(_mart_keys(graph)) <= set(published.parent_keys)
+    assert published.pools == {"duckdb"}
+    assert graph.get(dg.AssetKey(["raw", "budgets"])).pools == {"duckdb"}
