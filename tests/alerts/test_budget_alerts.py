@@ -32,7 +32,7 @@ def test_each_crossing_is_sent_once_over_many_ticks_and_restarts(harness, slack,
             "budget_projection", [history, budget_row("ml-platform", period, actual, projected)]
         )
         harness.materialize()
-        for _ in range(5):
+        for _ in range(4):
             harness.tick()
         expected += len(due)
         assert len(slack.delivered) == expected, slack.delivered_texts()
@@ -103,14 +103,14 @@ def test_rate_limit_is_respected_and_the_alert_goes_out_later(harness, slack, we
 
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=600, projected=700)])
-    slack.answer_next(("429", 3))
+    slack.answer_next(("429", 2))
     harness.materialize()
     harness.tick()
     assert len(slack.requests) == 1 and slack.delivered == []
     result = harness.tick()  # still inside Retry-After: Slack is not asked
     assert len(slack.requests) == 1
     assert "wait until" in result.skip_reason.skip_message
-    time.sleep(3.2)
+    time.sleep(2.2)
     harness.tick()
     harness.tick()
     assert len(slack.delivered) == 1 and len(slack.requests) == 2
@@ -132,7 +132,7 @@ def test_slow_slack_times_out_and_the_alert_is_retried_next_tick(harness, slack,
     harness.restart()
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=600, projected=700)])
-    slack.answer_next(("slow", 2.5))
+    slack.answer_next(("slow", 1.5))
     harness.materialize()
     harness.tick()
     assert slack.delivered == []

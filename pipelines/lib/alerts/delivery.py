@@ -22,7 +22,7 @@ from pipelines.lib.alerts.settings import AlertSettings, secrets_of
 
 # Slack's own client retries a 429 in place only when the wait is this short; a longer Retry-After
 # ends the attempt, the alert stays pending and the destination is held until Retry-After has passed.
-MAX_INLINE_RETRY_AFTER_SECONDS = 2
+MAX_INLINE_RETRY_AFTER_SECONDS = 1
 # Used when a 429 carries no (or an unreadable) Retry-After header.
 DEFAULT_RETRY_AFTER_SECONDS = 30
 
