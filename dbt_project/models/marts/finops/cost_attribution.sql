@@ -192,7 +192,7 @@ final as (
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
         sum(usage_quantity) as usage_quantity,
-        sum(line_items) as line_items,
+        cast(sum(line_items) as bigint) as line_items,
     from attributed
     group by all
 )
