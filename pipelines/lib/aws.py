@@ -45,7 +45,9 @@ def role_arns() -> list[str]:
     arns = split_list(settings.get("AWS_ROLE_ARNS"))
     for arn in arns:
         if not _ROLE_ARN.match(arn):
-            raise ValueError(f"AWS_ROLE_ARNS: {arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+            raise ValueError(
+                f"AWS_ROLE_ARNS: {arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+            )
     return arns
 
 

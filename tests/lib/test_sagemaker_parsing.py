@@ -18,7 +18,9 @@ def _revive(value):
     """placebo's {"__class__": "datetime", ...} objects -> aware UTC datetimes, as boto3 returns them."""
     if isinstance(value, dict):
         if value.get("__class__") == "datetime":
-            fields = {k: value[k] for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")}
+            fields = {
+                k: value[k] for k in ("year", "month", "day", "hour", "minute", "second", "microsecond")
+            }
             return datetime(**fields, tzinfo=UTC)
         return {k: _revive(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -56,10 +58,15 @@ def test_training_job_from_recording():
 
 
 def test_training_job_list_summary_times_match_describe():
-    summary = recorded("test_sagemaker_training_job_query/api.sagemaker.ListTrainingJobs_1.json")["TrainingJobSummaries"][0]
+    summary = recorded("test_sagemaker_training_job_query/api.sagemaker.ListTrainingJobs_1.json")[
+        "TrainingJobSummaries"
+    ][0]
     described = recorded("test_sagemaker_training_job_query/api.sagemaker.DescribeTrainingJob_1.json")
     # The incremental skip compares the list summary's LastModifiedTime with the stored one.
-    assert parse.utc(summary["LastModifiedTime"]) == parse.training_job_row(described, [], FETCHED)["last_modified_at"]
+    assert (
+        parse.utc(summary["LastModifiedTime"])
+        == parse.training_job_row(described, [], FETCHED)["last_modified_at"]
+    )
 
 
 def test_endpoint_and_variants_from_recordings():
@@ -71,9 +78,10 @@ def test_endpoint_and_variants_from_recordings():
     assert row["endpoint_config_name"] == "kmeans-2018-01-18-19-25-36-887"
     assert row["created_at"] == datetime(2018, 1, 18, 15, 7, 36, 710000)
     variants = parse.endpoint_variant_rows(endpoint, config, FETCHED)
-    assert [(v["variant_name"], v["model_name"], v["instance_type"], v["initial_instance_count"]) for v in variants] == [
-        ("AllTraffic", "kmeans-2018-01-18-19-32-39-784", "ml.m4.xlarge", 1)
-    ]
+    assert [
+        (v["variant_name"], v["model_name"], v["instance_type"], v["initial_instance_count"])
+        for v in variants
+    ] == [("AllTraffic", "kmeans-2018-01-18-19-32-39-784", "ml.m4.xlarge", 1)]
     # The endpoint is still Creating: no live variant yet, so no current count.
     assert variants[0]["current_instance_count"] is None and variants[0]["is_async"] is False
 
@@ -88,7 +96,10 @@ def test_variants_without_config_come_from_the_endpoint():
         ],
     }
     rows = parse.endpoint_variant_rows(endpoint, None, FETCHED)
-    assert [(r["variant_name"], r["model_name"], r["current_instance_count"], r["serverless_memory_mb"]) for r in rows] == [
+    assert [
+        (r["variant_name"], r["model_name"], r["current_instance_count"], r["serverless_memory_mb"])
+        for r in rows
+    ] == [
         ("blue", None, 3, None),
         ("sls", None, None, 4096),
     ]
@@ -103,14 +114,27 @@ def test_model_notebook_processing_transform_from_recordings():
         "644160558196.dkr.ecr.us-east-1.amazonaws.com/test:latest",
     )
     nb = parse.notebook_instance_row(
-        recorded("test_sagemaker_notebook_instances/api.sagemaker.DescribeNotebookInstance_1.json"), [], FETCHED
+        recorded("test_sagemaker_notebook_instances/api.sagemaker.DescribeNotebookInstance_1.json"),
+        [],
+        FETCHED,
     )
-    assert (nb["notebook_instance_name"], nb["status"], nb["instance_type"]) == ("c7n-ni-test", "Stopped", "ml.t2.medium")
+    assert (nb["notebook_instance_name"], nb["status"], nb["instance_type"]) == (
+        "c7n-ni-test",
+        "Stopped",
+        "ml.t2.medium",
+    )
     assert nb["last_modified_at"] == datetime(2018, 1, 18, 17, 9, 45, 64000)
     proc = parse.processing_job_row(
-        recorded("test_sagemaker_processing_job_query/api.sagemaker.DescribeProcessingJob_1.json"), [], FETCHED
+        recorded("test_sagemaker_processing_job_query/api.sagemaker.DescribeProcessingJob_1.json"),
+        [],
+        FETCHED,
     )
-    assert (proc["processing_job_name"], proc["instance_type"], proc["instance_count"], proc["volume_size_gb"]) == (
+    assert (
+        proc["processing_job_name"],
+        proc["instance_type"],
+        proc["instance_count"],
+        proc["volume_size_gb"],
+    ) == (
         "c7n-test",
         "ml.m4.xlarge",
         1,
@@ -170,7 +194,12 @@ def test_multi_model_container_and_tuning_job():
 
 @pytest.mark.parametrize(
     ("key", "normalized"),
-    [("user:CostCenter", "costcenter"), ("user_Team", "team"), ("Project", "project"), ("aws:createdBy", "aws:createdby")],
+    [
+        ("user:CostCenter", "costcenter"),
+        ("user_Team", "team"),
+        ("Project", "project"),
+        ("aws:createdBy", "aws:createdby"),
+    ],
 )
 def test_tag_keys_are_normalized(key, normalized):
     assert parse.normalize_tag_key(key) == normalized

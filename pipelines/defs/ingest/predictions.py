@@ -1,9 +1,12 @@
 """Prediction counts and endpoint utilization, one UTC day per partition.
 
 Sources: CloudWatch (every account in AWS_ROLE_ARNS, region in SAGEMAKER_REGIONS) and application
-prediction logs under PREDICTION_LOGS_URI. All reads happen first; then the day is replaced in one
-transaction for every source, account and region that succeeded. Anything that failed is named in
-the error that fails the run, and its stored rows for the day stay as they were.
+prediction logs under PREDICTION_LOGS_URI. All reads happen first; then the partition's hours are
+replaced in one transaction for every source, account and region that succeeded. Anything that
+failed is named in the error that fails the run, and its stored rows stay as they were.
+
+A run may cover one day or a range of days (BackfillPolicy.single_run): the assets work on the
+run's partition time window.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -50,7 +53,15 @@ UTILIZATION_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("us")),
     ]
 )
-SCOPES_SCHEMA = pa.schema([("source", pa.string()), ("account_id", pa.string()), ("region", pa.string())])
+SCOPES_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("account_id", pa.string()),
+        ("region", pa.string()),
+        ("start_at", pa.timestamp("us")),
+        ("end_at", pa.timestamp("us")),
+    ]
+)
 
 
 def lookback_days() -> int:
@@ -92,37 +103,84 @@ def prediction_partitions_to_refresh(now: datetime) -> list[str]:
     return [d.isoformat() for d in sorted(days) if first <= d <= today]
 
 
-def _day_bounds(partition_key: str) -> tuple[datetime, datetime]:
-    start = datetime.fromisoformat(partition_key)
-    return start, start + timedelta(days=1)
+def _window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
+    """The run's partition time window (one day, or a range of days) as naive UTC datetimes."""
+    window = context.partition_time_window
+    return (
+        window.start.astimezone(UTC).replace(tzinfo=None),
+        window.end.astimezone(UTC).replace(tzinfo=None),
+    )
+
+
+def _known_variants(
+    warehouse: DuckDBResource, start: datetime, end: datetime
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(account, region) -> [(endpoint, variant)] from the stored SageMaker metadata."""
+    known: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)
+        rows = conn.execute(
+            sql.load("ingest/select_prediction_endpoint_variants"), {"start_at": start, "end_at": end}
+        ).fetchall()
+    for account_id, region, endpoint, variant in rows:
+        known.setdefault((account_id, region), []).append((endpoint, variant))
+    return known
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _cloudwatch(context, fetch_rows, day_start: datetime, fetched_at: datetime, failures: list[str]):
-    """Run fetch_rows for every account and region; returns (rows, [(account, region) that succeeded])."""
+def _cloudwatch(
+    context,
+    fetch_rows,
+    warehouse: DuckDBResource,
+    start: datetime,
+    end: datetime,
+    fetched_at: datetime,
+    failures: list[str],
+):
+    """Run fetch_rows for every account and region.
+
+    Returns (rows, replaced scopes): one scope per account and region that succeeded, with the hours
+    it covers. Hours older than CloudWatch keeps hourly data are neither fetched nor replaced.
+    """
     rows: list[dict] = []
-    scopes: list[tuple[str, str]] = []
-    if day_start < fetched_at - cloudwatch.HOURLY_RETENTION:
+    scopes: list[dict] = []
+    oldest = (fetched_at - cloudwatch.HOURLY_RETENTION).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+    if start < oldest:
         context.log.warning(
-            f"{day_start.date()} is older than CloudWatch keeps hourly data: stored rows kept, not re-fetched."
+            f"Hours before {oldest:%Y-%m-%d} are older than CloudWatch keeps hourly data: stored rows kept, not re-fetched."
         )
+        start = oldest
+    if start >= end:
         return rows, scopes
+    known = _known_variants(warehouse, start, end)
     for account in aws.accounts_or_failures(failures):
         for region in aws.sagemaker_regions():
             scope = f"{account.label} region {region}"
+            variants = known.get((account.account_id, region))
             try:
                 client = account.client("cloudwatch", region)
-                found = fetch_rows(client, account.account_id, region, day_start, day_start + timedelta(days=1), fetched_at)
+                found = fetch_rows(client, account.account_id, region, start, end, fetched_at, variants)
             except Exception as exc:  # noqa: BLE001 - collected, reported together
                 failures.append(f"CloudWatch {scope}: {aws.describe_error(exc)}")
                 context.log.error(f"CloudWatch fetch failed for {scope}: {aws.describe_error(exc)}")
                 continue
-            context.log.info(f"CloudWatch {scope}: {len(found)} hourly rows")
+            how = f"{len(variants)} stored variants" if variants else "variants from ListMetrics"
+            context.log.info(f"CloudWatch {scope}: {len(found)} hourly rows ({how})")
             rows.extend(found)
-            scopes.append((account.account_id, region))
+            scopes.append(
+                {
+                    "source": "cloudwatch",
+                    "account_id": account.account_id,
+                    "region": region,
+                    "start_at": start,
+                    "end_at": end,
+                }
+            )
     return rows, scopes
 
 
@@ -140,19 +198,22 @@ def _fail(what: str, failures: list[str]) -> None:
     group_name="ingest",
     kinds={"duckdb", "sagemaker", "cloudwatch"},
     pool="duckdb",
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def prediction_counts(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """One row per hour, source, endpoint (or model served outside SageMaker) and variant: predictions served, from CloudWatch Invocations and application prediction logs."""
-    day_start, day_end = _day_bounds(context.partition_key)
+    start, end = _window(context)
     fetched_at = _now()
     failures: list[str] = []
     tables: list[pa.Table] = []
     scopes: list[dict] = []
 
     if aws.sagemaker_regions():
-        rows, ok = _cloudwatch(context, cloudwatch.invocation_rows, day_start, fetched_at, failures)
+        rows, ok = _cloudwatch(
+            context, cloudwatch.invocation_rows, warehouse, start, end, fetched_at, failures
+        )
         tables.append(pa.Table.from_pylist(rows, schema=PREDICTION_COUNTS_SCHEMA))
-        scopes += [{"source": "cloudwatch", "account_id": a, "region": r} for a, r in ok]
+        scopes += ok
     else:
         context.log.info("SAGEMAKER_REGIONS is not set: CloudWatch invocation counts skipped.")
 
@@ -160,8 +221,8 @@ def prediction_counts(context: dg.AssetExecutionContext, warehouse: DuckDBResour
     if uri:
         try:
             with prediction_logs.log_files(uri, _s3_client) as files:
-                counts = prediction_logs.hourly_counts(files, day_start, day_end)
-            context.log.info(f"Prediction logs: {len(files)} file(s), {counts.num_rows} hourly rows for {context.partition_key}")
+                counts = prediction_logs.hourly_counts(files, start, end)
+            context.log.info(f"Prediction logs: {len(files)} file(s), {counts.num_rows} hourly rows")
         except Exception as exc:  # noqa: BLE001 - collected, reported with the others
             failures.append(f"prediction logs: {aws.describe_error(exc)}")
         else:
@@ -173,19 +234,26 @@ def prediction_counts(context: dg.AssetExecutionContext, warehouse: DuckDBResour
                 .append_column("fetched_at", pa.array([fetched_at] * n, pa.timestamp("us")))
             )
             tables.append(counts.select(PREDICTION_COUNTS_SCHEMA.names).cast(PREDICTION_COUNTS_SCHEMA))
-            scopes.append({"source": "prediction_logs", "account_id": None, "region": None})
+            scopes.append(
+                {
+                    "source": "prediction_logs",
+                    "account_id": None,
+                    "region": None,
+                    "start_at": start,
+                    "end_at": end,
+                }
+            )
     else:
         context.log.info("PREDICTION_LOGS_URI is not set: prediction logs skipped.")
 
     incoming = pa.concat_tables(tables) if tables else PREDICTION_COUNTS_SCHEMA.empty_table()
-    params = {"day_start": day_start, "day_end": day_end}
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)
         conn.execute("begin transaction")
         try:
             conn.register("incoming", incoming)
             conn.register("replaced_scopes", pa.Table.from_pylist(scopes, schema=SCOPES_SCHEMA))
-            conn.execute(sql.load("ingest/delete_prediction_counts_day"), params)
+            conn.execute(sql.load("ingest/delete_prediction_counts_window"))
             conn.execute(sql.load("ingest/insert_prediction_counts"))
             conn.execute("commit")
         except BaseException:
@@ -194,10 +262,15 @@ def prediction_counts(context: dg.AssetExecutionContext, warehouse: DuckDBResour
         finally:
             conn.unregister("incoming")
             conn.unregister("replaced_scopes")
-        stored = conn.execute(sql.load("ingest/count_prediction_counts_day"), params).fetchall()
+        stored = conn.execute(
+            sql.load("ingest/count_prediction_counts_window"), {"start_at": start, "end_at": end}
+        ).fetchall()
 
-    _fail(f"Prediction counts for {context.partition_key}", failures)
-    metadata: dict = {"rows_written": incoming.num_rows, "sources": ", ".join(s["source"] for s in scopes) or "none"}
+    _fail(f"Prediction counts for {start:%Y-%m-%d}..{end:%Y-%m-%d}", failures)
+    metadata: dict = {
+        "rows_written": incoming.num_rows,
+        "sources": ", ".join(s["source"] for s in scopes) or "none",
+    }
     for source, row_count, predictions in stored:
         metadata[f"{source}_rows"] = row_count
         metadata[f"{source}_predictions"] = predictions
@@ -210,30 +283,33 @@ def prediction_counts(context: dg.AssetExecutionContext, warehouse: DuckDBResour
     group_name="ingest",
     kinds={"duckdb", "sagemaker", "cloudwatch"},
     pool="duckdb",
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def endpoint_utilization(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def endpoint_utilization(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     """One row per hour, endpoint variant and metric (CPU/GPU/memory utilization, model latency): average, maximum and sample count from CloudWatch."""
-    day_start, day_end = _day_bounds(context.partition_key)
+    start, end = _window(context)
     fetched_at = _now()
     failures: list[str] = []
     rows: list[dict] = []
-    ok: list[tuple[str, str]] = []
+    ok: list[dict] = []
     if aws.sagemaker_regions():
-        rows, ok = _cloudwatch(context, cloudwatch.utilization_rows, day_start, fetched_at, failures)
+        rows, ok = _cloudwatch(
+            context, cloudwatch.utilization_rows, warehouse, start, end, fetched_at, failures
+        )
     else:
         context.log.info("SAGEMAKER_REGIONS is not set: endpoint utilization skipped, empty table created.")
 
     incoming = pa.Table.from_pylist(rows, schema=UTILIZATION_SCHEMA)
-    scopes = pa.Table.from_pylist(
-        [{"source": "cloudwatch", "account_id": a, "region": r} for a, r in ok], schema=SCOPES_SCHEMA
-    )
+    scopes = pa.Table.from_pylist(ok, schema=SCOPES_SCHEMA)
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)
         conn.execute("begin transaction")
         try:
             conn.register("incoming", incoming)
             conn.register("replaced_scopes", scopes)
-            conn.execute(sql.load("ingest/delete_endpoint_utilization_day"), {"day_start": day_start, "day_end": day_end})
+            conn.execute(sql.load("ingest/delete_endpoint_utilization_window"))
             conn.execute(sql.load("ingest/insert_endpoint_utilization"))
             conn.execute("commit")
         except BaseException:
@@ -243,9 +319,12 @@ def endpoint_utilization(context: dg.AssetExecutionContext, warehouse: DuckDBRes
             conn.unregister("incoming")
             conn.unregister("replaced_scopes")
 
-    _fail(f"Endpoint utilization for {context.partition_key}", failures)
+    _fail(f"Endpoint utilization for {start:%Y-%m-%d}..{end:%Y-%m-%d}", failures)
     return dg.MaterializeResult(
-        metadata={"rows_written": incoming.num_rows, "series": len({(r["endpoint_name"], r["variant_name"], r["metric_name"]) for r in rows})}
+        metadata={
+            "rows_written": incoming.num_rows,
+            "series": len({(r["endpoint_name"], r["variant_name"], r["metric_name"]) for r in rows}),
+        }
     )
 
 

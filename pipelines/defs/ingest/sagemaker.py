@@ -45,7 +45,9 @@ class SageMakerIngestConfig(dg.Config):
 
 def _read_known(conn) -> dict[tuple[str, str], dict[str, dict[str, datetime | None]]]:
     """(account, region) -> table -> ARN -> stored last-modified/creation time."""
-    known: dict[tuple[str, str], dict[str, dict[str, datetime | None]]] = defaultdict(lambda: defaultdict(dict))
+    known: dict[tuple[str, str], dict[str, dict[str, datetime | None]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for table in RESOURCE_TABLES:
         kind = fetch.KINDS[table]
         query = sql.load("ingest/select_sagemaker_known").format(
@@ -123,7 +125,9 @@ def _table_counts(conn) -> dict[str, int]:
     ],
     pool="duckdb",
 )
-def sagemaker_metadata(context: dg.AssetExecutionContext, config: SageMakerIngestConfig, warehouse: DuckDBResource):
+def sagemaker_metadata(
+    context: dg.AssetExecutionContext, config: SageMakerIngestConfig, warehouse: DuckDBResource
+):
     """One row per SageMaker job, model, endpoint (and variant) and notebook, from every configured account and region."""
     regions = aws.sagemaker_regions()
     if not regions:
@@ -163,9 +167,7 @@ def sagemaker_metadata(context: dg.AssetExecutionContext, config: SageMakerInges
                 failures.append(f"{scope}: {aws.describe_error(exc)}")
                 context.log.error(f"SageMaker ingest failed for {scope}: {aws.describe_error(exc)}")
                 continue
-            context.log.info(
-                f"{scope}: listed {result.listed}, described {result.described}"
-            )
+            context.log.info(f"{scope}: listed {result.listed}, described {result.described}")
             results.append(result)
 
     with warehouse.get_connection() as conn:

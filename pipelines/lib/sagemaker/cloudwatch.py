@@ -1,8 +1,10 @@
 """Hourly SageMaker endpoint metrics from CloudWatch GetMetricData, as warehouse rows.
 
-Which endpoint variants to ask about comes from ListMetrics (every EndpointName+VariantName pair
-that has the metric). Queries go out in batches of at most 500 (the GetMetricData limit) and the
-paginator follows NextToken within each batch.
+Which endpoint variants to ask about: the caller passes the variants it knows (from the stored
+SageMaker metadata); when it knows none, ListMetrics finds every EndpointName+VariantName pair that
+has the metric (ListMetrics only sees metrics active in the last two weeks, so stored metadata is
+the better source for older days). Queries go out in batches of at most 500 (the GetMetricData
+limit) and the paginator follows NextToken within each batch.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ def list_variant_series(client, namespace: str, metric_name: str) -> list[Series
     return sorted(found.values(), key=lambda s: (s.metric_name, s.endpoint_name, s.variant_name))
 
 
+def variant_series(
+    client, namespace: str, metric_name: str, variants: list[tuple[str, str]] | None
+) -> list[Series]:
+    """Series for the given (endpoint, variant) pairs, or from ListMetrics when none are given."""
+    if not variants:
+        return list_variant_series(client, namespace, metric_name)
+    return [
+        Series(namespace, metric_name, (("EndpointName", endpoint), ("VariantName", variant)))
+        for endpoint, variant in sorted(set(variants))
+    ]
+
+
 def get_hourly(
     client, requests: Iterable[tuple[Series, str]], start: datetime, end: datetime
 ) -> dict[tuple[Series, str], dict[datetime, float]]:
@@ -92,14 +106,24 @@ def get_hourly(
         ):
             for result in page.get("MetricDataResults") or []:
                 values = out[by_id[result["Id"]]]
-                for ts, value in zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False):
+                for ts, value in zip(
+                    result.get("Timestamps") or [], result.get("Values") or [], strict=False
+                ):
                     values[utc(ts)] = float(value)
     return out
 
 
-def invocation_rows(client, account_id: str, region: str, start: datetime, end: datetime, fetched_at: datetime) -> list[dict]:
+def invocation_rows(
+    client,
+    account_id: str,
+    region: str,
+    start: datetime,
+    end: datetime,
+    fetched_at: datetime,
+    variants: list[tuple[str, str]] | None = None,
+) -> list[dict]:
     """raw.prediction_counts rows (source 'cloudwatch') for every endpoint variant, hour by hour."""
-    series = list_variant_series(client, *INVOCATIONS)
+    series = variant_series(client, *INVOCATIONS, variants)
     data = get_hourly(client, [(s, "Sum") for s in series], start, end)
     rows = []
     for (s, _), values in data.items():
@@ -122,9 +146,21 @@ def invocation_rows(client, account_id: str, region: str, start: datetime, end: 
     return rows
 
 
-def utilization_rows(client, account_id: str, region: str, start: datetime, end: datetime, fetched_at: datetime) -> list[dict]:
+def utilization_rows(
+    client,
+    account_id: str,
+    region: str,
+    start: datetime,
+    end: datetime,
+    fetched_at: datetime,
+    variants: list[tuple[str, str]] | None = None,
+) -> list[dict]:
     """raw.endpoint_utilization rows: Average, Maximum and SampleCount per variant, metric and hour."""
-    series = [s for namespace, metric in UTILIZATION_METRICS for s in list_variant_series(client, namespace, metric)]
+    series = [
+        s
+        for namespace, metric in UTILIZATION_METRICS
+        for s in variant_series(client, namespace, metric, variants)
+    ]
     stats = ("Average", "Maximum", "SampleCount")
     data = get_hourly(client, [(s, stat) for s in series for stat in stats], start, end)
     rows = []

@@ -76,7 +76,9 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def training_job_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime) -> dict:
+def training_job_row(
+    d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime
+) -> dict:
     """DescribeTrainingJob -> one raw.sagemaker_training_jobs row."""
     resources = d.get("ResourceConfig") or {}
     instance_type = resources.get("InstanceType")
@@ -110,12 +112,16 @@ def training_job_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | N
         "algorithm": algorithm.get("TrainingImage") or algorithm.get("AlgorithmName"),
         "tuning_job_arn": tuning_arn,
         "tuning_job_name": arn_parts(tuning_arn)[3] if tuning_arn else None,
-        "final_metrics": {m["MetricName"]: float(m["Value"]) for m in d.get("FinalMetricDataList") or [] if "Value" in m},
+        "final_metrics": {
+            m["MetricName"]: float(m["Value"]) for m in d.get("FinalMetricDataList") or [] if "Value" in m
+        },
     }
     return row | _common(d["TrainingJobArn"], tags, fetched_at)
 
 
-def processing_job_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime) -> dict:
+def processing_job_row(
+    d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime
+) -> dict:
     """DescribeProcessingJob -> one raw.sagemaker_processing_jobs row."""
     cluster = (d.get("ProcessingResources") or {}).get("ClusterConfig") or {}
     row = {
@@ -160,7 +166,9 @@ def transform_job_row(
     return row | _common(d["TransformJobArn"], tags, fetched_at)
 
 
-def notebook_instance_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime) -> dict:
+def notebook_instance_row(
+    d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime
+) -> dict:
     """DescribeNotebookInstance -> one raw.sagemaker_notebook_instances row."""
     row = {
         "notebook_instance_name": d["NotebookInstanceName"],
@@ -188,7 +196,9 @@ def model_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fe
     return row | _common(d["ModelArn"], tags, fetched_at)
 
 
-def endpoint_row(d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime) -> dict:
+def endpoint_row(
+    d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime
+) -> dict:
     """DescribeEndpoint -> one raw.sagemaker_endpoints row, as currently present (not deleted)."""
     row = {
         "endpoint_name": d["EndpointName"],
@@ -216,7 +226,8 @@ def endpoint_variant_rows(
     live = {v["VariantName"]: v for v in endpoint.get("ProductionVariants") or []}
     is_async = bool(config and config.get("AsyncInferenceConfig"))
     configured = (config or {}).get("ProductionVariants") or [
-        {"VariantName": name, "ServerlessConfig": v.get("CurrentServerlessConfig")} for name, v in live.items()
+        {"VariantName": name, "ServerlessConfig": v.get("CurrentServerlessConfig")}
+        for name, v in live.items()
     ]
     rows = []
     for variant in configured:
@@ -247,7 +258,13 @@ def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
     return pa.schema(list(fields))
 
 
-_TAIL = (("tags", TAGS), ("tags_original", TAGS), ("account_id", pa.string()), ("region", pa.string()), ("fetched_at", TS))
+_TAIL = (
+    ("tags", TAGS),
+    ("tags_original", TAGS),
+    ("account_id", pa.string()),
+    ("region", pa.string()),
+    ("fetched_at", TS),
+)
 
 SCHEMAS: dict[str, pa.Schema] = {
     "sagemaker_training_jobs": _schema(
@@ -358,7 +375,10 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
     schema = SCHEMAS[table]
     columns = {
         field.name: pa.array(
-            [list(r[field.name].items()) if isinstance(r.get(field.name), dict) else r.get(field.name) for r in rows],
+            [
+                list(r[field.name].items()) if isinstance(r.get(field.name), dict) else r.get(field.name)
+                for r in rows
+            ],
             type=field.type,
         )
         for field in schema

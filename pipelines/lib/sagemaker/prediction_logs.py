@@ -20,7 +20,16 @@ import pyarrow as pa
 
 from pipelines.lib import sql
 
-TIMESTAMP_COLUMNS = ("timestamp", "ts", "time", "event_time", "prediction_time", "predicted_at", "hour_start", "datetime")
+TIMESTAMP_COLUMNS = (
+    "timestamp",
+    "ts",
+    "time",
+    "event_time",
+    "prediction_time",
+    "predicted_at",
+    "hour_start",
+    "datetime",
+)
 MODEL_COLUMNS = ("model_name", "model", "model_id")
 ENDPOINT_COLUMNS = ("endpoint_name", "endpoint")
 VARIANT_COLUMNS = ("variant_name", "variant", "production_variant")
@@ -194,7 +203,9 @@ def days_present(logs: list[LogFile]) -> list[date]:
         for log in logs:
             cols = _columns(conn, log)
             _check_timestamps(conn, log, cols)
-            for (day,) in conn.execute(_template("ingest/select_prediction_log_days", log, cols), {"path": str(log.path)}).fetchall():
+            for (day,) in conn.execute(
+                _template("ingest/select_prediction_log_days", log, cols), {"path": str(log.path)}
+            ).fetchall():
                 if day is not None:
                     days.add(day)
     finally:
