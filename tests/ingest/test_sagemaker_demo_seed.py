@@ -1,0 +1,115 @@
+"""The demo seeding: the catalog goes into moto, and the production ingest reads it back exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.defs.ingest.predictions import prediction_counts
+from pipelines.defs.ingest.sagemaker import sagemaker_metadata
+from pipelines.lib.demo.aws_seed import (
+    demo_role_arns,
+    outside_model_predictions,
+    retire_demo_endpoints,
+    seed_demo_aws,
+    write_demo_prediction_logs,
+)
+from pipelines.lib.demo.catalog import HOUR, build_catalog
+from tests.ingest.sagemaker_helpers import materialize, query
+
+
+def _as_of() -> dt.date:
+    """The 8th of this month (or last month, early in a month): a week of history, recent enough
+    for CloudWatch's hourly retention whenever the test runs."""
+    today = dt.datetime.now(dt.UTC).date()
+    if today.day > 8:
+        return today.replace(day=8)
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=8)
+
+
+def test_demo_catalog_round_trips_through_moto(moto_endpoint, tmp_path, monkeypatch):
+    catalog = build_catalog(seed=7, as_of=_as_of(), months=1)
+    seeded = seed_demo_aws(catalog, moto_endpoint)
+    assert seeded["training_jobs"] == len(catalog.training_jobs) > 0
+    logs = write_demo_prediction_logs(catalog, tmp_path / "logs")
+    assert logs
+
+    monkeypatch.setenv("SAGEMAKER_REGIONS", ",".join(catalog.regions))
+    monkeypatch.setenv("AWS_ROLE_ARNS", ",".join(demo_role_arns(catalog)))
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(tmp_path / "logs"))
+    assert materialize([sagemaker_metadata]).success
+
+    # Every job lands in its own account and region with the catalog's numbers and ARN (the bill's key).
+    stored = set(
+        query(
+            "select training_job_arn, instance_type, instance_count, billable_seconds, training_seconds,"
+            " is_managed_spot, status, started_at from raw.sagemaker_training_jobs"
+        )
+    )
+    expected = {
+        (
+            j.arn,
+            j.instance_type,
+            j.instance_count,
+            j.billable_seconds,
+            j.training_seconds,
+            j.is_managed_spot,
+            j.status,
+            j.started_at.replace(tzinfo=None),
+        )
+        for j in catalog.training_jobs
+    }
+    assert stored == expected
+    assert {r[0] for r in query("select endpoint_arn from raw.sagemaker_endpoints")} == {
+        e.arn for e in catalog.endpoints
+    }
+    assert {r[0] for r in query("select notebook_instance_arn from raw.sagemaker_notebook_instances")} == {
+        n.arn for n in catalog.notebooks
+    }
+    assert query("select count(*) from raw.sagemaker_processing_jobs") == [(len(catalog.processing_jobs),)]
+    assert query("select count(*) from raw.sagemaker_endpoint_variants") == [
+        (sum(len(e.variants) for e in catalog.endpoints),)
+    ]
+    assert query("select model_name from raw.sagemaker_models where is_multi_model order by 1") == [
+        ("ranker",),
+        ("recommender",),
+    ]
+
+    day = catalog.data_through - dt.timedelta(days=1)
+    assert materialize([prediction_counts], partition_key=day.date().isoformat()).success
+    cloudwatch = dict(
+        ((e, v, h), n)
+        for e, v, h, n in query(
+            "select endpoint_name, variant_name, hour_start, predictions from raw.prediction_counts where source = 'cloudwatch'"
+        )
+    )
+    hours = [day + i * HOUR for i in range(24)]
+    for endpoint in catalog.endpoints:
+        for variant in endpoint.variants:
+            for hour in hours:
+                if endpoint.is_alive(hour):
+                    key = (endpoint.endpoint_name, variant.variant_name, hour.replace(tzinfo=None))
+                    assert cloudwatch[key] == catalog.hourly_invocations(
+                        endpoint.endpoint_name, variant.variant_name, hour
+                    )
+    mme = next(e for e in catalog.endpoints if len(e.model_names) > 1)
+    logged = dict(
+        query(
+            "select model_name, sum(predictions) from raw.prediction_counts"
+            " where source = 'prediction_logs' and endpoint_name = $e group by 1",
+            {"e": mme.endpoint_name},
+        )
+    )
+    assert logged == {
+        m: sum(catalog.hourly_model_predictions(mme.endpoint_name, m, h) for h in hours)
+        for m in mme.model_names
+    }
+    assert query(
+        "select sum(predictions) from raw.prediction_counts where source = 'prediction_logs' and endpoint_name is null"
+    ) == [(sum(outside_model_predictions(catalog, h) for h in hours),)]
+
+    retired = retire_demo_endpoints(catalog, moto_endpoint)
+    assert retired == [e.endpoint_name for e in catalog.endpoints if e.deleted_at is not None]
+    assert materialize([sagemaker_metadata]).success
+    assert sorted(
+        r[0] for r in query("select endpoint_name from raw.sagemaker_endpoints where is_deleted")
+    ) == sorted(retired)
