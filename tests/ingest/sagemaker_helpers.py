@@ -68,7 +68,9 @@ def set_training_fields(name: str, region: str = "us-east-1", **fields) -> None:
         setattr(job, attr, value)
 
 
-def materialize(assets, partition_key: str | None = None, raise_on_error: bool = True, run_config=None):
+def materialize(
+    assets, partition_key: str | None = None, raise_on_error: bool = True, run_config=None, tags=None
+):
     with dg.instance_for_test() as instance:
         return dg.materialize(
             assets,
@@ -77,6 +79,7 @@ def materialize(assets, partition_key: str | None = None, raise_on_error: bool =
             partition_key=partition_key,
             raise_on_error=raise_on_error,
             run_config=run_config,
+            tags=tags,
         )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.defs.ingest.predictions import (
     endpoint_utilization,
+    partition_key_ranges,
     prediction_counts,
     prediction_partitions_to_refresh,
 )
@@ -269,3 +270,28 @@ def test_partitions_to_refresh_cover_the_cloudwatch_lookback(monkeypatch, lookba
 
 def test_partitions_to_refresh_is_empty_when_nothing_is_configured():
     assert prediction_partitions_to_refresh(datetime(2025, 3, 10)) == []
+
+
+def test_partition_key_ranges_group_contiguous_days():
+    keys = ["2025-03-03", "2025-03-01", "2025-03-02", "2025-03-05", "2025-02-28"]
+    assert partition_key_ranges(keys) == [("2025-02-28", "2025-03-03"), ("2025-03-05", "2025-03-05")]
+
+
+def test_a_range_of_days_is_one_run(tmp_path, monkeypatch):
+    write_logs(tmp_path / "logs")
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(tmp_path / "logs"))
+    first, last = (DAY - timedelta(days=1)).date().isoformat(), KEY
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    for _ in range(2):
+        result = materialize([prediction_counts], tags=tags)
+        assert result.success
+    assert [m.partition for m in result.asset_materializations_for_node("raw__prediction_counts")] == [
+        first,
+        last,
+    ]
+    assert query(
+        "select cast(hour_start as date)::varchar, sum(predictions) from raw.prediction_counts group by 1 order by 1"
+    ) == [
+        (first, 1000),
+        (KEY, 70),
+    ]

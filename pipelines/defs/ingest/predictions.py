@@ -103,6 +103,18 @@ def prediction_partitions_to_refresh(now: datetime) -> list[str]:
     return [d.isoformat() for d in sorted(days) if first <= d <= today]
 
 
+def partition_key_ranges(keys: list[str]) -> list[tuple[str, str]]:
+    """Day keys -> contiguous (first, last) ranges; each range can be one run (single-run backfill)."""
+    days = sorted({date.fromisoformat(k) for k in keys})
+    ranges: list[tuple[str, str]] = []
+    for day in days:
+        if ranges and date.fromisoformat(ranges[-1][1]) + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day.isoformat())
+        else:
+            ranges.append((day.isoformat(), day.isoformat()))
+    return ranges
+
+
 def _window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
     """The run's partition time window (one day, or a range of days) as naive UTC datetimes."""
     window = context.partition_time_window
