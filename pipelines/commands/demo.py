@@ -1,6 +1,140 @@
-"""`mlcost demo` (not yet implemented)."""
+"""`mlcost demo`: the whole pipeline offline on generated demo data, ending with a printed summary.
+
+Billing exports are generated under CUR_EXPORT_URI (default .demo/exports). SageMaker metadata and
+CloudWatch metrics are served by a moto server started in this process on 127.0.0.1 and read through
+the same boto3 code as production; prediction logs are written beside the exports. The demo never
+calls AWS: it points boto3 at its own moto server for this process only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+from pipelines.cli import CommandError
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("demo", help="not yet implemented")
-    parser.set_defaults(func=lambda args: print("not yet implemented") or 1)
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the whole pipeline offline on generated demo data and print a summary",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
+    parser.add_argument(
+        "--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from moto.server import ThreadedMotoServer
+
+    from pipelines.lib import settings
+    from pipelines.lib.demo.aws_seed import (
+        demo_role_arns,
+        retire_demo_endpoints,
+        seed_demo_aws,
+        write_demo_prediction_logs,
+    )
+    from pipelines.lib.demo.catalog import build_catalog
+    from pipelines.lib.demo.exports import write_demo_exports
+    from pipelines.lib.refresh import refresh, run_jobs
+
+    settings.apply_defaults()
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    exports = os.environ.get("CUR_EXPORT_URI") or str(Path(".demo/exports").resolve())
+    if "://" in exports:
+        raise CommandError(
+            f"CUR_EXPORT_URI={exports!r}: the demo writes its exports to a local folder; unset it"
+        )
+    exports_dir = Path(exports).resolve()
+    demo_dir = exports_dir.parent
+    os.environ["CUR_EXPORT_URI"] = str(exports_dir)
+
+    print(f"mlcost demo: seed {args.seed}, as of {as_of}")
+    print(f"  warehouse     {os.environ['WAREHOUSE_PATH']}")
+    print(f"  dagster home  {os.environ['DAGSTER_HOME']}")
+    for summary in write_demo_exports(exports_dir, seed=args.seed, as_of=as_of, formats=["cur2"]).values():
+        print(f"  exports       {summary.line()}")
+
+    catalog = build_catalog(seed=args.seed, as_of=as_of)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        # This process only: boto3 talks to the local moto server with throwaway credentials.
+        os.environ.update(
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID="demo",
+            AWS_SECRET_ACCESS_KEY="demo",
+            AWS_DEFAULT_REGION=catalog.regions[0],
+            SAGEMAKER_REGIONS=",".join(catalog.regions),
+            AWS_ROLE_ARNS=",".join(demo_role_arns(catalog)),
+            PREDICTION_LOGS_URI=str(demo_dir / "prediction_logs"),
+            # Re-read CloudWatch for the whole open month (late data), as a first install would.
+            CLOUDWATCH_LOOKBACK_DAYS=os.environ.get("CLOUDWATCH_LOOKBACK_DAYS") or str(as_of.day),
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        seeded = seed_demo_aws(catalog, endpoint)
+        logs = write_demo_prediction_logs(catalog, demo_dir / "prediction_logs")
+        print(f"  aws (moto)    {endpoint}: " + ", ".join(f"{v} {k}" for k, v in seeded.items()))
+        print(f"  predictions   {len(logs)} prediction log file(s) under {demo_dir / 'prediction_logs'}")
+
+        report = refresh(build=False, echo=lambda line: print(line, flush=True))
+        # Endpoints the catalog deleted part-way disappear from AWS; the next ingest keeps their history.
+        retired = retire_demo_endpoints(catalog, endpoint)
+        run_jobs(["ingest_sagemaker", "build_warehouse"] if retired else ["build_warehouse"], report)
+    finally:
+        server.stop()
+    for line in report.lines:
+        print(f"  {line}")
+    if report.failures:
+        print(f"mlcost demo: {len(report.failures)} problem(s), see above and the runs in the Dagster UI")
+        return 1
+    print_summary()
+    print_alerts()
+    return 0
+
+
+def _query(name: str):
+    from pipelines.lib import sql
+    from pipelines.lib.warehouse import connect
+
+    with connect(read_only=True) as conn:
+        cursor = conn.execute(sql.load(name))
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
+    def text(v) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float) or type(v).__name__ == "Decimal":
+            return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4f}"
+        return str(v)
+
+    cells = [[text(v) for v in row] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    print(f"\n{title}")
+    print("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  " + "  ".join(v.rjust(w) if v[:1].isdigit() or v[:1] == "-" else v.ljust(w)
+                               for v, w in zip(row, widths, strict=True)))  # fmt: skip
+
+
+def print_summary() -> None:
+    _print_table("Top models by effective (amortized) cost, USD", *_query("demo/top_models"))
+    _print_table("Cost per 1,000 predictions by endpoint", *_query("demo/cost_per_1k_predictions"))
+    _print_table("Budgets, latest billing period", *_query("demo/budget_status"))
+
+
+def print_alerts() -> None:
+    from pipelines.commands.alerts import check
+
+    print("\nAlerts (mlcost alerts check):")
+    check(argparse.Namespace())

@@ -130,3 +130,18 @@ def refresh(
     finally:
         instance.dispose()
     return report
+
+
+def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshReport:
+    """Run whole (unpartitioned) jobs one after another through the Dagster instance."""
+    from pipelines.definitions import defs as load_defs
+
+    report = report or RefreshReport()
+    definitions = load_defs()
+    instance = dg.DagsterInstance.get()
+    try:
+        for name in names:
+            _run(definitions.resolve_job_def(name), instance, report, name)
+    finally:
+        instance.dispose()
+    return report

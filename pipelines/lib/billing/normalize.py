@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib import settings
 from pipelines.lib.billing import BillingInputError
 from pipelines.lib.sql import quote_ident as q
 
@@ -112,6 +113,10 @@ def csv_header(local: Path, display: str) -> list[str]:
 
 def prepare_connection(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("set TimeZone = 'UTC'")
+    # Bounded memory whatever the export's size: DuckDB spills to disk past the limit, and row order
+    # within a period does not matter (it would otherwise hold rows back to keep file order).
+    conn.execute("set memory_limit = $limit", {"limit": settings.get("DUCKDB_MEMORY_LIMIT") or "1GB"})
+    conn.execute("set preserve_insertion_order = false")
     for macro in MACROS:
         conn.execute(macro)
 

@@ -1,0 +1,9 @@
+-- Demo summary: what 1,000 predictions cost on each endpoint over everything loaded (NULL: no predictions).
+select
+    endpoint_name,
+    sum(predictions) as predictions,
+    round(sum(inference_cost), 2) as inference_cost,
+    round(sum(inference_cost) / nullif(sum(predictions), 0) * 1000, 4) as cost_per_1k_predictions
+from marts.cost_per_prediction
+group by endpoint_name
+order by sum(inference_cost) desc

@@ -1,0 +1,9 @@
+-- Demo summary: the models that cost the most (amortized) over everything loaded.
+select
+    model_name,
+    round(sum(effective_cost), 2) as effective_cost,
+    round(sum(billed_cost), 2) as billed_cost
+from marts.cost_by_model
+group by model_name
+order by sum(effective_cost) desc
+limit 8

@@ -1,0 +1,33 @@
+"""The code location loads and validates, and its jobs and schedules are the ones the docs name."""
+
+import dagster as dg
+
+from pipelines.definitions import defs
+
+
+def test_definitions_validate_loadable():
+    dg.Definitions.validate_loadable(defs())
+
+
+def test_jobs_and_billing_partitions_are_defined():
+    definitions = defs()
+    for job in ("ingest_billing", "ingest_sagemaker", "ingest_predictions", "build_warehouse"):
+        assert definitions.resolve_job_def(job).name == job
+    billing = definitions.resolve_assets_def(dg.AssetKey(["raw", "billing_line_items"]))
+    assert isinstance(billing.partitions_def, dg.DynamicPartitionsDefinition)
+    assert billing.partitions_def.name == "billing_period"
+    build = definitions.resolve_job_def("build_warehouse")
+    keys = build.asset_layer.executable_asset_keys
+    assert dg.AssetKey(["raw", "budgets"]) in keys
+    assert dg.AssetKey(["raw", "billing_line_items"]) not in keys
+
+
+def test_every_warehouse_writer_runs_in_the_duckdb_pool():
+    graph = defs().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assets_def = node.assets_def
+        pools = {assets_def.get_op_def_for_asset_key(key).pool}
+        assert pools == {"duckdb"}, f"{key.to_user_string()} writes DuckDB outside pool 'duckdb'"
