@@ -386,6 +386,8 @@ class _Writer:
         self.con = duckdb.connect()
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute("set enable_progress_bar = false")
+        # Bounded memory whatever --rows asks for: parts stream to Parquet one at a time.
+        self.con.execute("set memory_limit = '2GB'")
         products = pa.table(
             {
                 "product_code": list(PRODUCT_NAMES),
