@@ -337,6 +337,22 @@ def test_all_formats_agree_on_period_totals(exports):
     )
     assert list(cur2_totals) == ["2025-01", "2025-02", "2025-03"]
     assert cur2_totals == legacy_totals == focus_totals
+    # FOCUS EffectiveCost is the amortized cost by the per-line-item-type rules of issue 2.
+    amortized = _period_totals(
+        f"""select bill_billing_period_start_date, sum(case line_item_line_item_type
+            when 'SavingsPlanCoveredUsage' then savings_plan_savings_plan_effective_cost
+            when 'SavingsPlanNegation' then 0
+            when 'SavingsPlanRecurringFee' then savings_plan_total_commitment_to_date - savings_plan_used_commitment
+            when 'DiscountedUsage' then reservation_effective_cost
+            when 'RIFee' then reservation_unused_amortized_upfront_fee_for_billing_period
+                + reservation_unused_recurring_fee
+            else line_item_unblended_cost end)
+        from read_parquet({cur2}) group by 1"""
+    )
+    assert amortized == _period_totals(
+        f"select BillingPeriodStart, sum(EffectiveCost) from read_parquet({focus}) group by 1"
+    )
+    assert amortized["2025-01"] == pytest.approx(cur2_totals["2025-01"])  # a closed month amortizes fully
     tags = duckdb.sql(f"select Tags from read_parquet({focus}) where Tags like '%Model%' limit 1").fetchone()[
         0
     ]
