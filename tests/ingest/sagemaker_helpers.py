@@ -68,19 +68,33 @@ def set_training_fields(name: str, region: str = "us-east-1", **fields) -> None:
         setattr(job, attr, value)
 
 
+_INSTANCE = None
+
+
+def _instance():
+    """One ephemeral Dagster instance for all of these tests: creating one per run costs more than the run."""
+    global _INSTANCE
+    if _INSTANCE is None:
+        import atexit
+
+        context = dg.instance_for_test()
+        _INSTANCE = context.__enter__()
+        atexit.register(context.__exit__, None, None, None)
+    return _INSTANCE
+
+
 def materialize(
     assets, partition_key: str | None = None, raise_on_error: bool = True, run_config=None, tags=None
 ):
-    with dg.instance_for_test() as instance:
-        return dg.materialize(
-            assets,
-            instance=instance,
-            resources={"warehouse": DuckDBResource(database=os.environ["WAREHOUSE_PATH"])},
-            partition_key=partition_key,
-            raise_on_error=raise_on_error,
-            run_config=run_config,
-            tags=tags,
-        )
+    return dg.materialize(
+        assets,
+        instance=_instance(),
+        resources={"warehouse": DuckDBResource(database=os.environ["WAREHOUSE_PATH"])},
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        run_config=run_config,
+        tags=tags,
+    )
 
 
 def query(sql: str, params=None) -> list[tuple]:
