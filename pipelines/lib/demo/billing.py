@@ -673,10 +673,16 @@ having round(sum(unblended_cost) * $tax_rate, 2) > 0
 """
 
 
-def build_line_items(con: duckdb.DuckDBPyConnection, catalog: DemoCatalog, cutoff: dt.datetime) -> int:
-    """Create table `line_items` (canonical CUR 2.0 rows for every period) covering hours before cutoff."""
-    specs = usage_specs(catalog)  # noqa: F841 - read by DuckDB's replacement scan below
-    con.execute("create or replace temp table specs as select * from specs")
+def build_line_items(
+    con: duckdb.DuckDBPyConnection, catalog: DemoCatalog, cutoff: dt.datetime, with_tax: bool = True
+) -> int:
+    """Create table `line_items` (canonical CUR 2.0 rows for every period) covering hours before cutoff.
+
+    with_tax=False leaves out the Tax rows (an early delivery of the open month, before AWS estimated tax).
+    """
+    con.register("specs_arrow", usage_specs(catalog))
+    con.execute("create or replace temp table specs as select * from specs_arrow")
+    con.unregister("specs_arrow")
     cutoff_naive = _naive(cutoff)
     con.execute(
         EXPAND_USAGE_SQL,
@@ -704,7 +710,8 @@ def build_line_items(con: duckdb.DuckDBPyConnection, catalog: DemoCatalog, cutof
             "adjust_period": adjust_period,
         },
     )
-    con.execute(TAX_ROWS_SQL, {"tax_rate": TAX_RATE})
+    if with_tax:
+        con.execute(TAX_ROWS_SQL, {"tax_rate": TAX_RATE})
     # CUR 2.0 keys tags as user_<key>, keeping the key's case.
     con.execute(
         "alter table line_items add column resource_tags map(varchar, varchar);"

@@ -8,8 +8,9 @@
     DIR/focus/exports/mlcost-demo-focus/data/BILLING_PERIOD=YYYY-MM/mlcost-demo-focus-00001.parquet (+ manifest)
 
 The open month was delivered twice: the older CUR 2.0 execution and legacy assembly (two days
-fewer) stay on disk, the manifests name only the newest. Files are byte-identical for a given
-seed and as-of date, and their mtimes are the delivery times, derived from as_of.
+fewer, no tax estimate yet) stay on disk, the manifests name only the newest. Files are
+byte-identical for a given seed and as-of date, and their mtimes are the delivery times, derived
+from as_of.
 """
 
 from __future__ import annotations
@@ -461,7 +462,7 @@ def write_demo_exports(
 
     # The superseded delivery of the open month, built first with an earlier cutoff.
     old_cutoff = max(catalog.data_through - REDELIVERY_LAG, catalog.history_start)
-    build_line_items(con, catalog, old_cutoff)
+    build_line_items(con, catalog, old_cutoff, with_tax=False)
     con.execute("create or replace temp table line_items_superseded as from line_items")
     build_line_items(con, catalog, catalog.data_through)
     keys = sorted(set(tag_keys(con)))
