@@ -397,3 +397,23 @@ def test_cli_writes_exports_and_prints_one_line_per_format(tmp_path, capsys):
     assert "3 periods (2025-01..2025-03)" in lines[0] and "unblended" in lines[0]
     assert (out / "focus").is_dir() and not (out / "legacy").exists()
     assert main(["demo-data", str(tmp_path / "bad"), "--as-of", "2025-03-20", "--rows", "3"]) == 2
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2026, 2, 5), dt.date(2026, 11, 24)])
+def test_open_month_overshoots_the_demo_budgets_from_the_fifth(tmp_path, as_of):
+    write_demo_exports(tmp_path, seed=7, as_of=as_of, formats=["cur2"])
+    con = _cur2_current(tmp_path)
+    model = (
+        "coalesce(resource_tags['user_model'], resource_tags['user_Model'], resource_tags['user_ml-model'])"
+    )
+    embeddings, total = con.sql(
+        f"""select
+            sum(line_item_unblended_cost) filter ({model} = 'embeddings'
+                and line_item_line_item_type = 'Usage'),
+            sum(line_item_unblended_cost)
+        from rel where bill_billing_period_start_date = $open""",
+        params={"open": as_of.replace(day=1)},
+    ).fetchone()
+    days_billed = as_of.day - 2  # data_through is midnight of the day before as_of
+    assert embeddings > 6_000
+    assert total / days_billed * 28 > 25_000
