@@ -10,7 +10,6 @@ exports.py projects it into CUR 2.0, legacy CUR and FOCUS, so every format carri
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import duckdb
 import pyarrow as pa
@@ -727,7 +726,3 @@ def tag_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
         "select distinct unnest(map_keys(tags)) as k from line_items where tags is not null order by k"
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def tags_json(tags: dict[str, str]) -> str:
-    return json.dumps(tags, sort_keys=True, separators=(",", ":"))
