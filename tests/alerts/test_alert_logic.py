@@ -80,6 +80,17 @@ def test_a_claim_is_taken_by_one_process_and_a_dead_claim_is_taken_back(tmp_path
     assert first.get("k").status == "sent"
 
 
+def test_alerts_are_delivered_in_the_order_they_were_decided(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for key in ("budget:b:2026-03:actual:80", "budget:b:2026-03:actual:100", "anomaly:total:total:2026-03-02"):
+        ledger.record(Alert(key, "test", key, {"text": key}))
+    order = []
+    while (row := ledger.claim_next()) is not None:
+        order.append(row.key.rsplit(":", 1)[-1])
+        ledger.mark_sent(row.key, "test")
+    assert order == ["80", "100", "2026-03-02"]
+
+
 def test_run_failure_message_stays_within_slack_limits():
     message = format_run_failure(job_name="j", run_id="r" * 36, steps=["s"], error="x" * 10_000, link="l")
     assert all(len(str(block)) < 3000 for block in message["blocks"])

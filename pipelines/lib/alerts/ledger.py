@@ -41,7 +41,7 @@ create table if not exists alerts (
     sent_at text,
     destination text
 );
-create index if not exists alerts_by_status on alerts (status, created_at);
+create index if not exists alerts_by_status on alerts (status);
 create table if not exists holds (
     name text primary key,
     until_ts real not null
@@ -114,7 +114,8 @@ class Ledger:
                     "select alert_key from alerts "
                     "where (status = 'pending' and next_attempt_at <= ?) "
                     "   or (status = 'sending' and claimed_at < ?) "
-                    "order by created_at, alert_key limit 1",
+                    # rowid: the order alerts were decided in (lowest threshold first).
+                    "order by rowid limit 1",
                     (now, now - CLAIM_LEASE_SECONDS),
                 ).fetchone()
                 if row is None:
@@ -175,7 +176,7 @@ class Ledger:
         with self._connect() as conn:
             rows = conn.execute(
                 "select alert_key, kind, status, summary, message, attempts, last_error, created_at, sent_at "
-                "from alerts where ? is null or status = ? order by created_at, alert_key",
+                "from alerts where ? is null or status = ? order by rowid",
                 (status, status),
             ).fetchall()
         return [_row(row) for row in rows]
