@@ -125,6 +125,9 @@ def test_deleted_endpoint_kept_with_last_state(moto_endpoint, monkeypatch):
     client = sm()
     create_endpoint(client, "ep-live", "model-live")
     create_endpoint(client, "ep-gone", "model-gone", serverless=True, tag_list=tags(Team="fraud"))
+    create_endpoint(client, "ep-orphan", "model-orphan")
+    # A config may be deleted while its endpoint keeps serving: variants then come from the endpoint.
+    client.delete_endpoint_config(EndpointConfigName="ep-orphan-config")
     assert materialize([sagemaker_metadata]).success
     client.delete_endpoint(EndpointName="ep-gone")
     assert materialize([sagemaker_metadata]).success
@@ -137,6 +140,7 @@ def test_deleted_endpoint_kept_with_last_state(moto_endpoint, monkeypatch):
     assert rows == [
         ("ep-gone", "InService", True, True, "fraud"),
         ("ep-live", "InService", False, False, None),
+        ("ep-orphan", "InService", False, False, None),
     ]
     variants = query(
         "select endpoint_name, variant_name, model_name, instance_type, current_instance_count, serverless_memory_mb"
@@ -145,6 +149,7 @@ def test_deleted_endpoint_kept_with_last_state(moto_endpoint, monkeypatch):
     assert variants == [
         ("ep-gone", "AllTraffic", "model-gone", None, None, 2048),
         ("ep-live", "AllTraffic", "model-live", "ml.m5.large", 2, None),
+        ("ep-orphan", "AllTraffic", None, None, 2, None),
     ]
 
 

@@ -155,6 +155,14 @@ def _paginate(client, kind: Kind, since: datetime | None):
         yield from page.get(kind.list_key) or []
 
 
+def _is_not_found(exc: ClientError) -> bool:
+    error = exc.response.get("Error", {})
+    return error.get("Code") in ("ResourceNotFound", "ValidationException") and any(
+        phrase in error.get("Message", "").lower()
+        for phrase in ("could not find", "not found", "does not exist")
+    )
+
+
 def _endpoint_config(client, name: str | None, cache: dict[str, dict | None]) -> dict | None:
     if not name:
         return None
@@ -163,7 +171,7 @@ def _endpoint_config(client, name: str | None, cache: dict[str, dict | None]) ->
             cache[name] = _strip(client.describe_endpoint_config(EndpointConfigName=name))
         except ClientError as exc:
             # A config may be deleted while its endpoint lives on; variants then come from the endpoint.
-            if exc.response.get("Error", {}).get("Code") not in ("ValidationException", "ResourceNotFound"):
+            if not _is_not_found(exc):
                 raise
             cache[name] = None
     return cache[name]
@@ -202,8 +210,17 @@ def fetch_scope(
             modified = parse.utc(summary.get(kind.summary_modified))
             if not full_refresh and arn in stored and modified is not None and stored[arn] == modified:
                 continue
-            described = kind.describe(client, summary)
-            rows.append(kind.to_row(described, list_tags(client, arn), fetched_at, summary))
+            try:
+                described = kind.describe(client, summary)
+                tags = list_tags(client, arn)
+            except ClientError as exc:
+                # Deleted between the listing and the Describe call: as if it had not been listed.
+                if not _is_not_found(exc):
+                    raise
+                if table == "sagemaker_endpoints":
+                    result.listed_endpoint_arns.remove(arn)
+                continue
+            rows.append(kind.to_row(described, tags, fetched_at, summary))
             if table == "sagemaker_endpoints":
                 config = _endpoint_config(client, described.get("EndpointConfigName"), config_cache)
                 variants.extend(parse.endpoint_variant_rows(described, config, fetched_at))
