@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -14,6 +16,7 @@ from pipelines.defs.ingest.predictions import (
     endpoint_utilization,
     partition_key_ranges,
     prediction_counts,
+    prediction_counts_grain_is_unique,
     prediction_partitions_to_refresh,
 )
 from pipelines.lib.sagemaker import cloudwatch
@@ -205,7 +208,10 @@ def test_prediction_logs_in_every_format(tmp_path, monkeypatch):
     write_logs(tmp_path / "logs")
     monkeypatch.setenv("PREDICTION_LOGS_URI", str(tmp_path / "logs"))
     for _ in range(2):
-        assert materialize([prediction_counts], partition_key=KEY).success
+        result = materialize([prediction_counts, prediction_counts_grain_is_unique], partition_key=KEY)
+        assert result.success
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["duplicated_keys"].value == 0
     rows = query(
         "select endpoint_name, variant_name, model_name, hour(hour_start), predictions, account_id"
         " from raw.prediction_counts where source = 'prediction_logs' order by model_name, hour_start"
@@ -295,3 +301,17 @@ def test_a_range_of_days_is_one_run(tmp_path, monkeypatch):
         (first, 1000),
         (KEY, 70),
     ]
+
+
+def test_grain_check_fails_on_a_duplicated_hour(tmp_path, monkeypatch):
+    write_logs(tmp_path / "logs")
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(tmp_path / "logs"))
+    assert materialize([prediction_counts], partition_key=KEY).success
+    with duckdb.connect(os.environ["WAREHOUSE_PATH"]) as conn:  # a day loaded twice by hand
+        conn.execute("insert into raw.prediction_counts select * from raw.prediction_counts")
+    result = materialize(
+        [prediction_counts, prediction_counts_grain_is_unique],
+        partition_key=(DAY - timedelta(days=1)).date().isoformat(),
+    )
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.metadata["duplicated_keys"].value == 5

@@ -340,6 +340,18 @@ def endpoint_utilization(
     )
 
 
+@dg.asset_check(asset=prediction_counts, pool="duckdb", blocking=False)
+def prediction_counts_grain_is_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """One row per hour, source, endpoint, variant, model, account and region; no negative counts."""
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)
+        duplicated, negative = conn.execute(sql.load("ingest/check_prediction_counts_grain")).fetchone()
+    return dg.AssetCheckResult(
+        passed=duplicated == 0 and negative == 0,
+        metadata={"duplicated_keys": duplicated, "negative_rows": negative},
+    )
+
+
 ingest_predictions = dg.define_asset_job(
     "ingest_predictions",
     selection=dg.AssetSelection.assets(prediction_counts, endpoint_utilization),
@@ -350,4 +362,8 @@ ingest_predictions = dg.define_asset_job(
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[prediction_counts, endpoint_utilization], jobs=[ingest_predictions])
+    return dg.Definitions(
+        assets=[prediction_counts, endpoint_utilization],
+        asset_checks=[prediction_counts_grain_is_unique],
+        jobs=[ingest_predictions],
+    )
