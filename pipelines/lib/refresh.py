@@ -109,18 +109,20 @@ def refresh(
             report.note("sagemaker: SAGEMAKER_REGIONS is not set, skipped")
 
         if settings.get("SAGEMAKER_REGIONS") or settings.get("PREDICTION_LOGS_URI"):
-            from pipelines.defs.ingest.predictions import prediction_partitions_to_refresh
+            from pipelines.defs.ingest.predictions import (
+                partition_key_ranges,
+                prediction_partitions_to_refresh,
+            )
 
             days = prediction_partitions_to_refresh(now or datetime.now(UTC))
             echo(f"  ingesting prediction counts for {len(days)} day(s) ...")
             job = definitions.resolve_job_def("ingest_predictions")
-            ok = sum(_run(job, instance, RefreshReport(), f"predictions {d}", partition_key=d) for d in days)
-            if ok == len(days):
-                report.note(f"predictions: {len(days)} day(s) ok")
-            else:
-                report.fail(
-                    f"predictions: {len(days) - ok} of {len(days)} day(s) failed (see the runs in Dagster)"
-                )
+            # Contiguous days go in one run each (the assets take partition ranges in a single run).
+            for first, last in partition_key_ranges(days):
+                _run(
+                    job, instance, report, f"predictions {first}..{last}",
+                    tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+                )  # fmt: skip
         else:
             report.note("predictions: neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set, skipped")
 
