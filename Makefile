@@ -14,6 +14,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DAGSTER_DISABLE_TELEMETRY ?= true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
+ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
+
 .PHONY: setup demo test dev bench lint dbt-parse lock clean
 
 setup: $(STAMP)
@@ -32,12 +35,13 @@ demo: setup dbt-parse
 	$(BIN)/mlcost demo
 
 test: setup dbt-parse
-	$(BIN)/ruff check pipelines tests
+	$(ENSURE_HOME)
+	$(BIN)/ruff check pipelines tests benchmarks
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 dev: setup dbt-parse
-	$(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
+	$(ENSURE_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup dbt-parse

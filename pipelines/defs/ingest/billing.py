@@ -147,7 +147,10 @@ def billing_export_sensor(context: dg.SensorEvaluationContext):
     """
     if not settings.get("CUR_EXPORT_URI"):
         return dg.SkipReason("CUR_EXPORT_URI is not set")
-    discovery = discover_exports()
+    try:
+        discovery = discover_exports()
+    except BillingInputError as exc:
+        return dg.SkipReason(str(exc))
     for problem in discovery.problems:
         context.log.warning(problem)
     changed = periods_to_ingest(context.instance, discovery)
