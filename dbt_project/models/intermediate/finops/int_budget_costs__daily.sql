@@ -11,7 +11,7 @@ costs as (
 ),
 
 line_items as (
-    select * from {{ ref('int_line_items__classified') }}
+    select * from {{ ref('int_line_items__daily') }}
 ),
 
 column_scoped as (

@@ -49,8 +49,8 @@ final as (
     from line_hours
     left join hourly_predictions
         on line_hours.endpoint_name = hourly_predictions.endpoint_name
-        and line_hours.account_id is not distinct from hourly_predictions.account_id
-        and line_hours.region is not distinct from hourly_predictions.region
+        and coalesce(line_hours.account_id, '') = coalesce(hourly_predictions.account_id, '')
+        and coalesce(line_hours.region, '') = coalesce(hourly_predictions.region, '')
         and line_hours.hour_start_at = hourly_predictions.hour_start_at
     group by all
 )

@@ -77,8 +77,8 @@ endpoint_model_tags as (
     from variants
     inner join models
         on variants.model_name = models.model_name
-        and variants.account_id is not distinct from models.account_id
-        and variants.region is not distinct from models.region
+        and coalesce(variants.account_id, '') = coalesce(models.account_id, '')
+        and coalesce(variants.region, '') = coalesce(models.region, '')
     cross join aliases
     group by all
 ),
@@ -98,8 +98,8 @@ endpoints_attributed as (
     cross join aliases
     left join endpoint_model_tags
         on endpoints.endpoint_name = endpoint_model_tags.endpoint_name
-        and endpoints.account_id is not distinct from endpoint_model_tags.account_id
-        and endpoints.region is not distinct from endpoint_model_tags.region
+        and coalesce(endpoints.account_id, '') = coalesce(endpoint_model_tags.account_id, '')
+        and coalesce(endpoints.region, '') = coalesce(endpoint_model_tags.region, '')
 ),
 
 unioned as (

@@ -1,7 +1,7 @@
 with
 
 line_items as (
-    select * from {{ ref('int_line_items__classified') }}
+    select * from {{ ref('int_line_items__daily') }}
 ),
 
 resources as (
@@ -12,44 +12,13 @@ shares as (
     select * from {{ ref('int_endpoint_model_shares') }}
 ),
 
-daily as (
-    select
-        billing_period,
-        usage_date,
-        billing_account_id,
-        sub_account_id,
-        region,
-        service_name,
-        service_code,
-        usage_type,
-        charge_type,
-        category,
-        pricing_model,
-        billing_currency,
-        resource_id,
-        sagemaker_resource_type,
-        sagemaker_resource_name,
-        resource_account_id,
-        resource_region,
-        tag_model_name,
-        tag_team,
-        tag_project,
-        tag_environment,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        sum(list_cost) as list_cost,
-        sum(usage_quantity) as usage_quantity,
-        count(*) as line_items,
-    from line_items
-    group by all
-),
-
 keyed as (
-    select row_number() over () as cost_key, *
-    from daily
+    select row_number() over () as cost_key, * exclude (tags, commitment_discount_id)
+    from line_items
 ),
 
--- Evidence 2: the ARN names a SageMaker resource whose metadata we hold.
+-- Evidence 2: the ARN names a SageMaker resource whose metadata we hold. Joins use plain
+-- equality on coalesced keys so DuckDB can hash them.
 with_resource as (
     select
         keyed.*,
@@ -58,39 +27,56 @@ with_resource as (
         resources.project as resource_project,
         resources.environment as resource_environment,
         resources.attribution_source as resource_attribution_source,
+        -- only untagged endpoint lines are divided between models
+        case
+            when keyed.tag_model_name is null and keyed.sagemaker_resource_type = 'endpoint'
+                then keyed.sagemaker_resource_name
+        end as split_endpoint_name,
     from keyed
     left join resources
         on keyed.sagemaker_resource_type = resources.resource_type
         and keyed.sagemaker_resource_name = resources.resource_name
-        and keyed.resource_account_id is not distinct from resources.account_id
-        and keyed.resource_region is not distinct from resources.region
+        and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
+        and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
+),
+
+day_shares as (
+    select * from shares where usage_date is not null
+),
+
+variant_shares as (
+    select * from shares where usage_date is null
 ),
 
 -- An endpoint line without a model tag is divided between the endpoint's models: by that day's
 -- prediction share when per-model counts exist, else by the variants' instance counts.
-with_shares as (
+with_day_shares as (
     select
         with_resource.*,
-        coalesce(day_shares.model_name, variant_shares.model_name) as share_model_name,
-        coalesce(day_shares.share, variant_shares.share, 1) as share,
-        coalesce(day_shares.model_count, variant_shares.model_count, 1) as share_model_count,
-        day_shares.model_name is not null as is_prediction_share,
+        day_shares.model_name as day_model_name,
+        day_shares.share as day_share,
+        day_shares.model_count as day_model_count,
     from with_resource
-    left join shares as day_shares
-        on with_resource.tag_model_name is null
-        and with_resource.sagemaker_resource_type = 'endpoint'
-        and day_shares.usage_date = with_resource.usage_date
-        and day_shares.endpoint_name = with_resource.sagemaker_resource_name
-        and day_shares.account_id is not distinct from with_resource.resource_account_id
-        and day_shares.region is not distinct from with_resource.resource_region
-    left join shares as variant_shares
-        on with_resource.tag_model_name is null
-        and with_resource.sagemaker_resource_type = 'endpoint'
-        and day_shares.model_name is null
-        and variant_shares.usage_date is null
-        and variant_shares.endpoint_name = with_resource.sagemaker_resource_name
-        and variant_shares.account_id is not distinct from with_resource.resource_account_id
-        and variant_shares.region is not distinct from with_resource.resource_region
+    left join day_shares
+        on with_resource.split_endpoint_name = day_shares.endpoint_name
+        and with_resource.usage_date = day_shares.usage_date
+        and coalesce(with_resource.resource_account_id, '') = coalesce(day_shares.account_id, '')
+        and coalesce(with_resource.resource_region, '') = coalesce(day_shares.region, '')
+),
+
+with_shares as (
+    select
+        with_day_shares.* exclude (day_model_name, day_share, day_model_count),
+        coalesce(with_day_shares.day_model_name, variant_shares.model_name) as share_model_name,
+        coalesce(with_day_shares.day_share, variant_shares.share, 1) as share,
+        coalesce(with_day_shares.day_model_count, variant_shares.model_count, 1) as share_model_count,
+        with_day_shares.day_model_name is not null as is_prediction_share,
+    from with_day_shares
+    left join variant_shares
+        on (case when with_day_shares.day_model_name is null then with_day_shares.split_endpoint_name end)
+            = variant_shares.endpoint_name
+        and coalesce(with_day_shares.resource_account_id, '') = coalesce(variant_shares.account_id, '')
+        and coalesce(with_day_shares.resource_region, '') = coalesce(variant_shares.region, '')
 ),
 
 -- Each share is rounded to the cent's billionth and the largest share takes the remainder, so

@@ -28,7 +28,7 @@ inference_costs as (
 daily_predictions as (
     select
         usage_date,
-        endpoint_name,
+        coalesce(endpoint_name, 'unattributed') as endpoint_name,
         coalesce(model_name, 'unattributed') as model_name,
         sum(predictions) as predictions,
     from predictions

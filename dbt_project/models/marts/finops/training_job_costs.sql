@@ -96,8 +96,8 @@ final as (
     cross join aliases
     left join billed_jobs
         on jobs.training_job_name = billed_jobs.training_job_name
-        and jobs.account_id is not distinct from billed_jobs.account_id
-        and jobs.region is not distinct from billed_jobs.region
+        and coalesce(jobs.account_id, '') = coalesce(billed_jobs.account_id, '')
+        and coalesce(jobs.region, '') = coalesce(billed_jobs.region, '')
     left join hourly_rates as spot_rate
         on lower(jobs.instance_type) = spot_rate.instance_type
         and jobs.is_managed_spot
