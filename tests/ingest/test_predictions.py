@@ -315,3 +315,24 @@ def test_grain_check_fails_on_a_duplicated_hour(tmp_path, monkeypatch):
     )
     [check] = result.get_asset_check_evaluations()
     assert not check.passed and check.metadata["duplicated_keys"].value == 5
+
+
+def test_known_variants_and_listed_metrics_are_both_fetched(moto_endpoint, monkeypatch):
+    from pipelines.defs.ingest.sagemaker import sagemaker_metadata
+    from tests.ingest.sagemaker_helpers import backend, create_endpoint, sm
+
+    monkeypatch.setenv("SAGEMAKER_REGIONS", "us-east-1")
+    create_endpoint(sm(), "known-ep", "known-model")
+    backend().endpoints["known-ep"].creation_time = DAY - timedelta(days=30)  # live before the day
+    assert materialize([sagemaker_metadata]).success
+    put_invocations("us-east-1", "known-ep", "AllTraffic", 2, [4])
+    # An endpoint the metadata never saw (deleted before the first ingest): CloudWatch still has it.
+    put_invocations("us-east-1", "ghost-ep", "AllTraffic", 2, [9])
+    assert materialize([prediction_counts], partition_key=KEY).success
+    assert stored_counts() == {
+        ("us-east-1", "known-ep", "AllTraffic", None, 2): 4,
+        ("us-east-1", "ghost-ep", "AllTraffic", None, 2): 9,
+    }
+    monkeypatch.setenv("CLOUDWATCH_LIST_METRICS", "false")
+    assert materialize([prediction_counts], partition_key=KEY).success
+    assert stored_counts() == {("us-east-1", "known-ep", "AllTraffic", None, 2): 4}

@@ -25,6 +25,7 @@ PARTITIONS_START = "2024-01-01"
 prediction_days = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=1)
 
 DEFAULT_LOOKBACK_DAYS = 3
+LIST_METRICS_HORIZON = timedelta(days=14)
 
 PREDICTION_COUNTS_SCHEMA = pa.schema(
     [
@@ -73,6 +74,14 @@ def lookback_days() -> int:
     if value < 0:
         raise ValueError(f"CLOUDWATCH_LOOKBACK_DAYS must be 0 or more, not {value}")
     return value
+
+
+def list_metrics_enabled() -> bool:
+    """CLOUDWATCH_LIST_METRICS (default true): also discover endpoint variants with ListMetrics."""
+    raw = (settings.get("CLOUDWATCH_LIST_METRICS") or "true").strip().lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"CLOUDWATCH_LIST_METRICS must be true or false, not {raw!r}")
+    return raw in ("true", "1", "yes")
 
 
 def _s3_client():
@@ -170,18 +179,25 @@ def _cloudwatch(
     if start >= end:
         return rows, scopes
     known = _known_variants(warehouse, start, end)
+    # ListMetrics sees only metrics with data in the last two weeks: for older windows the stored
+    # metadata is the only source of endpoint variants.
+    discover = list_metrics_enabled() and end > fetched_at - LIST_METRICS_HORIZON
     for account in aws.accounts_or_failures(failures):
         for region in aws.sagemaker_regions():
             scope = f"{account.label} region {region}"
             variants = known.get((account.account_id, region))
             try:
                 client = account.client("cloudwatch", region)
-                found = fetch_rows(client, account.account_id, region, start, end, fetched_at, variants)
+                found = fetch_rows(
+                    client, account.account_id, region, start, end, fetched_at, variants, discover
+                )
             except Exception as exc:  # noqa: BLE001 - collected, reported together
                 failures.append(f"CloudWatch {scope}: {aws.describe_error(exc)}")
                 context.log.error(f"CloudWatch fetch failed for {scope}: {aws.describe_error(exc)}")
                 continue
-            how = f"{len(variants)} stored variants" if variants else "variants from ListMetrics"
+            how = f"{len(variants or [])} stored variants" + (
+                " + ListMetrics" if discover or not variants else ""
+            )
             context.log.info(f"CloudWatch {scope}: {len(found)} hourly rows ({how})")
             rows.extend(found)
             scopes.append(

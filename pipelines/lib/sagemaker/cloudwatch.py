@@ -1,14 +1,15 @@
 """Hourly SageMaker endpoint metrics from CloudWatch GetMetricData, as warehouse rows.
 
-Which endpoint variants to ask about: the caller passes the variants it knows (from the stored
-SageMaker metadata); when it knows none, ListMetrics finds every EndpointName+VariantName pair that
-has the metric (ListMetrics only sees metrics active in the last two weeks, so stored metadata is
-the better source for older days). Queries go out in batches of at most 500 (the GetMetricData
+Which endpoint variants to ask about: the ones the caller knows (from the stored SageMaker metadata)
+plus every EndpointName+VariantName pair ListMetrics reports. ListMetrics only sees metrics with
+data in the last two weeks, so for older days the caller skips it (``discover=False``) and relies
+on the stored metadata. Queries go out in batches of at most 500 (the GetMetricData
 limit) and the paginator follows NextToken within each batch.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,16 +64,45 @@ def list_variant_series(client, namespace: str, metric_name: str) -> list[Series
     return sorted(found.values(), key=lambda s: (s.metric_name, s.endpoint_name, s.variant_name))
 
 
+# ListMetrics answers are reused for this long within one process (a refresh runs many partitions
+# in-process); each run launched in its own process lists again.
+LIST_METRICS_TTL_SECONDS = 600
+_listed: dict[tuple, tuple[float, list[Series]]] = {}
+
+
+def clear_list_metrics_cache() -> None:
+    _listed.clear()
+
+
+def _list_cached(client, account_id: str, region: str, namespace: str, metric_name: str) -> list[Series]:
+    key = (client.meta.endpoint_url, account_id, region, namespace, metric_name)
+    hit = _listed.get(key)
+    if hit and time.monotonic() - hit[0] < LIST_METRICS_TTL_SECONDS:
+        return hit[1]
+    series = list_variant_series(client, namespace, metric_name)
+    _listed[key] = (time.monotonic(), series)
+    return series
+
+
 def variant_series(
-    client, namespace: str, metric_name: str, variants: list[tuple[str, str]] | None
+    client,
+    account_id: str,
+    region: str,
+    namespace: str,
+    metric_name: str,
+    variants: list[tuple[str, str]] | None,
+    discover: bool = True,
 ) -> list[Series]:
-    """Series for the given (endpoint, variant) pairs, or from ListMetrics when none are given."""
-    if not variants:
-        return list_variant_series(client, namespace, metric_name)
-    return [
-        Series(namespace, metric_name, (("EndpointName", endpoint), ("VariantName", variant)))
-        for endpoint, variant in sorted(set(variants))
-    ]
+    """Series for the known (endpoint, variant) pairs plus, when ``discover`` (or nothing is known),
+    every pair ListMetrics reports, so metrics of endpoints the metadata never saw are not missed."""
+    found: dict[tuple, Series] = {}
+    if discover or not variants:
+        for series in _list_cached(client, account_id, region, namespace, metric_name):
+            found.setdefault(tuple(sorted(series.dimensions)), series)
+    for endpoint, variant in variants or []:
+        dims = (("EndpointName", endpoint), ("VariantName", variant))
+        found.setdefault(tuple(sorted(dims)), Series(namespace, metric_name, dims))
+    return sorted(found.values(), key=lambda s: (s.metric_name, s.endpoint_name, s.variant_name))
 
 
 def get_hourly(
@@ -121,9 +151,10 @@ def invocation_rows(
     end: datetime,
     fetched_at: datetime,
     variants: list[tuple[str, str]] | None = None,
+    discover: bool = True,
 ) -> list[dict]:
     """raw.prediction_counts rows (source 'cloudwatch') for every endpoint variant, hour by hour."""
-    series = variant_series(client, *INVOCATIONS, variants)
+    series = variant_series(client, account_id, region, *INVOCATIONS, variants, discover)
     data = get_hourly(client, [(s, "Sum") for s in series], start, end)
     rows = []
     for (s, _), values in data.items():
@@ -154,12 +185,13 @@ def utilization_rows(
     end: datetime,
     fetched_at: datetime,
     variants: list[tuple[str, str]] | None = None,
+    discover: bool = True,
 ) -> list[dict]:
     """raw.endpoint_utilization rows: Average, Maximum and SampleCount per variant, metric and hour."""
     series = [
         s
         for namespace, metric in UTILIZATION_METRICS
-        for s in variant_series(client, namespace, metric, variants)
+        for s in variant_series(client, account_id, region, namespace, metric, variants, discover)
     ]
     stats = ("Average", "Maximum", "SampleCount")
     data = get_hourly(client, [(s, stat) for s in series for stat in stats], start, end)
