@@ -32,6 +32,21 @@ def pytest_terminal_summary(terminalreporter) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def no_alert_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alert settings of the developer's shell never leak into a test (a shared ledger, say)."""
+    for name in (
+        "SLACK_API_URL",
+        "DAGSTER_UI_URL",
+        "ALERTS_STATE_PATH",
+        "ALERTS_LOG_PATH",
+        "ALERTS_SLACK_TIMEOUT",
+        "ALERTS_ANOMALY_MIN_IMPACT",
+        "ALERTS_ANOMALY_LOOKBACK_DAYS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def slack():
     fake = FakeSlack().start()

@@ -82,7 +82,11 @@ def test_a_claim_is_taken_by_one_process_and_a_dead_claim_is_taken_back(tmp_path
 
 def test_alerts_are_delivered_in_the_order_they_were_decided(tmp_path):
     ledger = Ledger(tmp_path / "l.sqlite")
-    for key in ("budget:b:2026-03:actual:80", "budget:b:2026-03:actual:100", "anomaly:total:total:2026-03-02"):
+    for key in (
+        "budget:b:2026-03:actual:80",
+        "budget:b:2026-03:actual:100",
+        "anomaly:total:total:2026-03-02",
+    ):
         ledger.record(Alert(key, "test", key, {"text": key}))
     order = []
     while (row := ledger.claim_next()) is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import socket
 
+import pytest
+
 from pipelines.cli import main
 from pipelines.lib.alerts.settings import from_env
 from tests.alerts.conftest import BOT_TOKEN, WEBHOOK_PATH, budget_row, open_period
@@ -72,3 +74,19 @@ def test_secrets_never_reach_errors_logs_ledger_or_output(
     for place, text in places.items():
         assert secret not in text, place
         assert "T0SECRET" not in text, place
+
+
+def test_a_token_without_channel_keeps_alerts_pending_until_fixed(harness, slack, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", slack.url + "/api/")
+    harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=520, projected=600)])
+    harness.materialize()
+    with pytest.raises(Exception, match="SLACK_CHANNEL is not"):
+        harness.tick()  # the tick itself succeeds and requests the run; the run's delivery step fails
+    result = harness.tick()
+    assert "not delivered: SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not" in result.skip_reason.skip_message
+    assert [row.status for row in harness.defs.resources["alerts"].ledger().rows()] == ["pending"]
+    monkeypatch.setenv("SLACK_CHANNEL", "C0123")
+    harness.restart()
+    harness.tick()
+    assert len(slack.delivered) == 1 and slack.delivered[0].body["channel"] == "C0123"

@@ -13,7 +13,7 @@ import dagster as dg
 
 from pipelines.defs.alerts.jobs import anomaly_alerts_job, budget_alerts_job
 from pipelines.defs.alerts.resources import AlertsResource, alerts_resource_from_env
-from pipelines.lib.alerts.delivery import scrub
+from pipelines.lib.alerts.delivery import ConfigurationError, scrub
 from pipelines.lib.alerts.ledger import Alert
 from pipelines.lib.alerts.messages import format_run_failure, run_url
 from pipelines.lib.alerts.service import ANOMALY_ASSET_KEY, BUDGET_ASSET_KEY, deliver_pending
@@ -44,10 +44,17 @@ def _tick(
         run_requests.append(
             dg.RunRequest(run_key=f"{job_name}:{last_seen}", tags={"mlcost/materialization": str(last_seen)})
         )
-    report = deliver_pending(alerts.ledger(), alerts.destination(context.log), log=context.log)
+    try:
+        destination = alerts.destination(context.log)
+    except ConfigurationError as exc:
+        # Still request the run: it records what is due, so nothing is lost while the setting is fixed.
+        context.log.error(f"alerts are not delivered: {exc}")
+        summary = f"not delivered: {exc}"
+    else:
+        summary = deliver_pending(alerts.ledger(), destination, log=context.log).describe()
     skip = None
     if not run_requests:
-        skip = f"no new materialization of {'/'.join(asset_key)}; pending alerts: {report.describe()}"
+        skip = f"no new materialization of {'/'.join(asset_key)}; delivery: {summary}"
     return dg.SensorResult(run_requests=run_requests, cursor=str(last_seen), skip_reason=skip)
 
 
