@@ -23,6 +23,17 @@ from pipelines.lib.alerts.settings import slack_configured
 TICK_SECONDS = 30
 
 
+def _deliver(context, alerts: AlertsResource) -> str:
+    """Send what is pending in the ledger; a bad Slack setting is logged, never fails the tick (the
+    alerts stay pending until the setting is fixed)."""
+    try:
+        destination = alerts.destination(context.log)
+    except ConfigurationError as exc:
+        context.log.error(f"alerts are not delivered: {exc}")
+        return f"not delivered: {exc}"
+    return deliver_pending(alerts.ledger(), destination, log=context.log).describe()
+
+
 def _tick(
     context: dg.SensorEvaluationContext, alerts: AlertsResource, asset_key: tuple[str, ...], job_name: str
 ) -> dg.SensorResult:
@@ -44,14 +55,7 @@ def _tick(
         run_requests.append(
             dg.RunRequest(run_key=f"{job_name}:{last_seen}", tags={"mlcost/materialization": str(last_seen)})
         )
-    try:
-        destination = alerts.destination(context.log)
-    except ConfigurationError as exc:
-        # Still request the run: it records what is due, so nothing is lost while the setting is fixed.
-        context.log.error(f"alerts are not delivered: {exc}")
-        summary = f"not delivered: {exc}"
-    else:
-        summary = deliver_pending(alerts.ledger(), destination, log=context.log).describe()
+    summary = _deliver(context, alerts)
     skip = None
     if not run_requests:
         skip = f"no new materialization of {'/'.join(asset_key)}; delivery: {summary}"
@@ -101,13 +105,12 @@ def build_sensors(default_status: dg.DefaultSensorStatus) -> list[dg.SensorDefin
             error=scrub(error, settings.secrets),
             link=run_url(settings.ui_url, run.run_id),
         )
-        ledger = alerts.ledger()
-        ledger.record(
+        alerts.ledger().record(
             Alert(
                 key=f"run_failure:{run.run_id}", kind="run_failure", summary=message["text"], message=message
             )
         )
-        deliver_pending(ledger, alerts.destination(context.log), log=context.log)
+        _deliver(context, alerts)
 
     return [budget_alerts_sensor, cost_anomaly_sensor, run_failure_alerts_sensor]
 
