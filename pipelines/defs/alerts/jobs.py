@@ -18,18 +18,6 @@ def _record(context: dg.OpExecutionContext, new: list, kind: str) -> int:
     return len(new)
 
 
-def _deliver(context: dg.OpExecutionContext, alerts: AlertsResource) -> dg.Output:
-    report = deliver_pending(alerts.ledger(), alerts.destination(context.log), log=context.log)
-    return dg.Output(
-        None,
-        metadata={
-            "sent": len(report.sent),
-            "failed_kept_pending": len(report.failed),
-            "destination": alerts.settings().destination_name,
-        },
-    )
-
-
 @dg.op(pool="duckdb", tags={"kind": "duckdb"})
 def record_budget_alerts(
     context: dg.OpExecutionContext, warehouse: DuckDBResource, alerts: AlertsResource
@@ -53,7 +41,15 @@ def record_anomaly_alerts(
 @dg.op
 def deliver_alerts(context: dg.OpExecutionContext, alerts: AlertsResource, recorded: int) -> dg.Output:
     """Sends every pending alert; one that Slack refuses stays pending for the sensor's next tick."""
-    return _deliver(context, alerts)
+    report = deliver_pending(alerts.ledger(), alerts.destination(context.log), log=context.log)
+    return dg.Output(
+        None,
+        metadata={
+            "sent": len(report.sent),
+            "failed_kept_pending": len(report.failed),
+            "destination": alerts.settings().destination_name,
+        },
+    )
 
 
 @dg.job(tags=ALERT_JOB_TAGS, description="Budget alerts for the open billing period, once per threshold.")

@@ -162,10 +162,13 @@ class LogDestination:
         self._logger = logger
 
     def send(self, message: dict) -> DeliveryResult:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = {"logged_at": datetime.now(UTC).isoformat(timespec="seconds"), **message}
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line) + "\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(line) + "\n")
+        except OSError as exc:
+            return DeliveryResult(False, f"cannot write {self.path}: {exc.strerror or exc}")
         if self._logger is not None:
             self._logger.info(f"[alert] {message.get('text', '')}")
         return DeliveryResult(True)
