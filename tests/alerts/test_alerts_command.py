@@ -46,7 +46,7 @@ def test_test_command_posts_a_test_message(slack, webhook, capsys):
     assert len(slack.delivered) == 1 and "mlcost" in slack.delivered[0].body["text"]
 
 
-def test_check_still_delivers_pending_alerts_while_a_run_writes_the_warehouse(
+def test_check_and_sensors_work_while_a_run_holds_the_warehouse_lock(
     harness, slack, webhook, capsys, warehouse_path
 ):
     harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=520, projected=600)])
@@ -61,6 +61,9 @@ def test_check_still_delivers_pending_alerts_while_a_run_writes_the_warehouse(
     try:
         assert writer.stdout.readline().strip() == "ready"
         assert main(["alerts", "check"]) == 0
+        # The sensors never open the warehouse, so they tick normally while it is locked.
+        result = harness.tick()
+        assert "no new materialization" in result.skip_reason.skip_message
     finally:
         writer.communicate("", timeout=30)
     out = capsys.readouterr().out

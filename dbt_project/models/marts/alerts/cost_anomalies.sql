@@ -130,7 +130,8 @@ deviations as (
 
 final as (
     select
-        scope_type || ':' || scope_value || ':' || strftime(usage_date, '%Y-%m-%d') as anomaly_id,
+        deviations.scope_type || ':' || deviations.scope_value || ':' || strftime(deviations.usage_date, '%Y-%m-%d')
+            as anomaly_id,
         deviations.usage_date,
         deviations.scope_type,
         deviations.scope_value,
