@@ -140,3 +140,37 @@ def test_slow_slack_times_out_and_the_alert_is_retried_next_tick(harness, slack,
     harness.tick()
     assert len(slack.delivered) == 1
     assert "spend reached 50%" in slack.delivered_texts()[0]
+
+
+def test_message_names_the_top_three_drivers_in_the_budgets_scope(harness, slack, webhook):
+    period = open_period()
+    spend = {("churn", "growth"): 500.0, ("ranker", "search"): 300.0, ("embeddings", "search"): 250.0,
+             ("fraud", "risk"): 120.0, ("search-api", "search"): 40.0}  # fmt: skip
+    harness.write_table(
+        "cost_attribution",
+        [
+            {"billing_period": day, "model_name": model, "team": team, "project": "p", "environment": "prod",
+             "category": "inference", "service_name": "Amazon SageMaker", "service_code": "AmazonSageMaker",
+             "billed_cost": cost, "effective_cost": cost}
+            for (model, team), cost in spend.items()
+            for day in (period, _previous(period))
+        ],
+    )  # fmt: skip
+    harness.write_table(
+        "budget_projection",
+        [
+            budget_row("total", period, actual=1210, projected=1300, actual_thresholds=[100.0]),
+            budget_row("search", period, actual=590, projected=800, budget_amount=500.0,
+                       scope_type="team", scope_value="search", actual_thresholds=[100.0]),
+        ],
+    )  # fmt: skip
+    harness.materialize()
+    harness.tick()
+    drivers = [str(request.body["blocks"][2]["text"]["text"]) for request in slack.delivered]
+    assert drivers[0].splitlines() == [
+        "*Top models*",
+        "1. *churn*: $500.00 (41%)",
+        "2. *ranker*: $300.00 (25%)",
+        "3. *embeddings*: $250.00 (21%)",
+    ]
+    assert "ranker" in drivers[1] and "search-api" in drivers[1] and "churn" not in drivers[1]

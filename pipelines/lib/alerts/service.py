@@ -32,12 +32,14 @@ ANOMALY_ASSET_KEY = ("marts", "cost_anomalies")
 # by then stays pending for the next tick.
 DELIVERY_SECONDS_PER_TICK = 40
 
-# scope_type of a budget -> (column of marts.cost_by_model it filters on, column to rank drivers by,
-# label). Identifiers only ever come from this table, never from the data.
+# scope_type of a budget -> (column of marts.cost_attribution it filters on, column to rank drivers
+# by, label). Identifiers only ever come from this table, never from the data. tag:<key> budgets get
+# no drivers (their tags live on the line items).
 _SCOPE_DRIVERS: dict[str, tuple[str | None, str, str]] = {
     "total": (None, "model_name", "models"),
     "model": ("model_name", "category", "categories"),
     "team": ("team", "model_name", "models"),
+    "project": ("project", "model_name", "models"),
     "environment": ("environment", "model_name", "models"),
     "category": ("category", "model_name", "models"),
     "service": ("service_name", "model_name", "models"),
@@ -65,17 +67,20 @@ def top_drivers(
 ) -> tuple[str, list[Driver]]:
     """The models (or, for a model budget, the categories) with the most spend in the budget's scope."""
     scope = _SCOPE_DRIVERS.get(str(row.get("scope_type") or "total"))
-    if scope is None or not _table_exists(conn, "marts", "cost_by_model"):
+    if scope is None or not _table_exists(conn, "marts", "cost_attribution"):
         return ("models", [])
     filter_column, group_column, label = scope
     cost_column = _COST_COLUMNS.get(str(row.get("cost_basis") or "effective"), "effective_cost")
     where = "billing_period = ?"
     params: list[Any] = [row["billing_period"]]
-    if filter_column is not None:
+    if filter_column == "service_name":  # as the budget matches it: service name or code
+        where += " and (lower(service_name) = lower(?) or lower(service_code) = lower(?))"
+        params += [row.get("scope_value")] * 2
+    elif filter_column is not None:
         where += f" and lower({filter_column}) = lower(?)"
         params.append(row.get("scope_value"))
     query = (
-        f"select {group_column} as name, sum({cost_column}) as cost from marts.cost_by_model "  # noqa: S608
+        f"select {group_column} as name, sum({cost_column}) as cost from marts.cost_attribution "  # noqa: S608
         f"where {where} group by 1 having sum({cost_column}) > 0 order by 2 desc, 1 limit {int(limit)}"
     )
     return (label, [Driver(str(name), float(cost)) for name, cost in conn.execute(query, params).fetchall()])
