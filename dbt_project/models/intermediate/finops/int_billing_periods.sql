@@ -13,7 +13,7 @@ periods as (
         max(charge_period_end_at) filter (
             where charge_period_end_at - charge_period_start_at <= interval 1 day
         ) as covered_to_at,
-        mode(billing_currency) as billing_currency,
+        mode(billing_currency) as billing_currency
     from line_items
     group by billing_period
 ),
@@ -30,7 +30,7 @@ final as (
                 cast(cast(covered_to_at as date) - interval 1 day as date)
             )
         ) as data_through_date,
-        billing_currency,
+        billing_currency
     from periods
 )
 

@@ -19,19 +19,20 @@ column_scoped as (
         budgets.budget_name,
         costs.billing_period,
         costs.usage_date,
-        sum(case when budgets.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end) as cost,
+        sum(case when budgets.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end) as cost
     from budgets
     inner join costs
-        on budgets.scope_type = 'total'
-        or (budgets.scope_type = 'model' and costs.model_name = budgets.scope_value)
-        or (budgets.scope_type = 'team' and costs.team = budgets.scope_value)
-        or (budgets.scope_type = 'project' and costs.project = budgets.scope_value)
-        or (budgets.scope_type = 'environment' and costs.environment = budgets.scope_value)
-        or (budgets.scope_type = 'category' and costs.category = budgets.scope_value)
-        or (
-            budgets.scope_type = 'service'
-            and (lower(costs.service_name) = budgets.scope_value or lower(costs.service_code) = budgets.scope_value)
-        )
+        on
+            budgets.scope_type = 'total'
+            or (budgets.scope_type = 'model' and budgets.scope_value = costs.model_name)
+            or (budgets.scope_type = 'team' and budgets.scope_value = costs.team)
+            or (budgets.scope_type = 'project' and budgets.scope_value = costs.project)
+            or (budgets.scope_type = 'environment' and budgets.scope_value = costs.environment)
+            or (budgets.scope_type = 'category' and budgets.scope_value = costs.category)
+            or (
+                budgets.scope_type = 'service'
+                and (lower(costs.service_name) = budgets.scope_value or lower(costs.service_code) = budgets.scope_value)
+            )
     group by all
 ),
 
@@ -41,11 +42,12 @@ tag_scoped as (
         budgets.budget_name,
         line_items.billing_period,
         line_items.usage_date,
-        sum(case when budgets.cost_basis = 'billed' then line_items.billed_cost else line_items.effective_cost end) as cost,
+        sum(case when budgets.cost_basis = 'billed' then line_items.billed_cost else line_items.effective_cost end) as cost
     from budgets
     inner join line_items
-        on budgets.tag_key is not null
-        and {{ tag_lookup('line_items.tags', '[budgets.tag_key]') }} = budgets.scope_value
+        on
+            budgets.tag_key is not null
+            and {{ tag_lookup('line_items.tags', '[budgets.tag_key]') }} = budgets.scope_value
     group by all
 ),
 

@@ -19,7 +19,7 @@ endpoint_lines as (
         resource_region as region,
         effective_cost,
         coalesce(date_trunc('hour', charge_period_start_at), cast(usage_date as timestamp)) as covered_from_at,
-        coalesce(charge_period_end_at, cast(usage_date as timestamp) + interval 1 day) as covered_to_at,
+        coalesce(charge_period_end_at, cast(usage_date as timestamp) + interval 1 day) as covered_to_at
     from line_items
     where sagemaker_resource_type = 'endpoint' and category = 'inference'
 ),
@@ -28,12 +28,17 @@ line_hours as (
     select
         *,
         greatest(1, ceil(date_diff('second', covered_from_at, covered_to_at) / 3600.0)) as hours_covered,
-        unnest(generate_series(covered_from_at, covered_to_at - interval 1 microsecond, interval 1 hour)) as hour_start_at,
+        unnest(generate_series(covered_from_at, covered_to_at - interval 1 microsecond, interval 1 hour)) as hour_start_at
     from endpoint_lines
 ),
 
 hourly_predictions as (
-    select endpoint_name, account_id, region, hour_start_at, sum(predictions) as predictions,
+    select
+        endpoint_name,
+        account_id,
+        region,
+        hour_start_at,
+        sum(predictions) as predictions
     from predictions
     group by all
 ),
@@ -45,13 +50,14 @@ final as (
         sum(line_hours.effective_cost / line_hours.hours_covered) as endpoint_cost,
         coalesce(sum(line_hours.effective_cost / line_hours.hours_covered) filter (
             where coalesce(hourly_predictions.predictions, 0) = 0
-        ), 0) as idle_cost,
+        ), 0) as idle_cost
     from line_hours
     left join hourly_predictions
-        on line_hours.endpoint_name = hourly_predictions.endpoint_name
-        and coalesce(line_hours.account_id, '') = coalesce(hourly_predictions.account_id, '')
-        and coalesce(line_hours.region, '') = coalesce(hourly_predictions.region, '')
-        and line_hours.hour_start_at = hourly_predictions.hour_start_at
+        on
+            line_hours.endpoint_name = hourly_predictions.endpoint_name
+            and coalesce(line_hours.account_id, '') = coalesce(hourly_predictions.account_id, '')
+            and coalesce(line_hours.region, '') = coalesce(hourly_predictions.region, '')
+            and line_hours.hour_start_at = hourly_predictions.hour_start_at
     group by all
 )
 

@@ -12,7 +12,13 @@ variants as (
 ),
 
 daily_model_predictions as (
-    select usage_date, endpoint_name, account_id, region, model_name, sum(predictions) as predictions,
+    select
+        usage_date,
+        endpoint_name,
+        account_id,
+        region,
+        model_name,
+        sum(predictions) as predictions
     from predictions
     where model_name is not null
     group by all
@@ -28,7 +34,7 @@ daily_shares as (
         model_name,
         predictions / sum(predictions) over (partition by usage_date, endpoint_name, account_id, region) as share,
         count(*) over (partition by usage_date, endpoint_name, account_id, region) as model_count,
-        'prediction_share' as share_source,
+        'prediction_share' as share_source
     from daily_model_predictions
 ),
 
@@ -39,7 +45,7 @@ variant_weights as (
         region,
         model_name,
         -- Serverless variants have no instances: weigh them as one.
-        sum(greatest(coalesce(current_instance_count, initial_instance_count, 1), 1)) as weight,
+        sum(greatest(coalesce(current_instance_count, initial_instance_count, 1), 1)) as weight
     from variants
     where model_name is not null
     group by all
@@ -54,7 +60,7 @@ variant_shares as (
         model_name,
         weight / sum(weight) over (partition by endpoint_name, account_id, region) as share,
         count(*) over (partition by endpoint_name, account_id, region) as model_count,
-        'variant_instances' as share_source,
+        'variant_instances' as share_source
     from variant_weights
 ),
 

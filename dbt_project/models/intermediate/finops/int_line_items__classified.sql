@@ -16,7 +16,7 @@ final as (
     select
         *,
         {{ classify_category('usage_type', 'charge_type', 'service_code', 'service_name') }} as category,
-        {{ classify_pricing_model('charge_type', 'usage_type', 'commitment_discount_id') }} as pricing_model,
+        {{ classify_pricing_model('charge_type', 'usage_type', 'commitment_discount_id') }} as pricing_model
     from billable
 )
 

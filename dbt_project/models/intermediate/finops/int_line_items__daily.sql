@@ -39,7 +39,7 @@ daily as (
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
         sum(usage_quantity) as usage_quantity,
-        count(*) as line_items,
+        count(*) as line_items
     from line_items
     where not is_split_cost_allocation
     group by all
@@ -53,7 +53,7 @@ final as (
         {{ tag_lookup('daily.tags', 'aliases.model_name_aliases') }} as tag_model_name,
         {{ tag_lookup('daily.tags', 'aliases.team_aliases') }} as tag_team,
         {{ tag_lookup('daily.tags', 'aliases.project_aliases') }} as tag_project,
-        {{ tag_lookup('daily.tags', 'aliases.environment_aliases') }} as tag_environment,
+        {{ tag_lookup('daily.tags', 'aliases.environment_aliases') }} as tag_environment
     from daily
     cross join aliases
 )

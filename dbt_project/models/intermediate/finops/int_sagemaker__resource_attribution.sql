@@ -34,31 +34,61 @@ models as (
 ),
 
 tagged_resources as (
-    select 'training-job' as resource_type, account_id, region, training_job_name as resource_name,
-        tags, null::varchar as metadata_model_name, 'sagemaker_training_job' as attribution_source
+    select
+        'training-job' as resource_type,
+        account_id,
+        region,
+        training_job_name as resource_name,
+        tags,
+        null::varchar as metadata_model_name,
+        'sagemaker_training_job' as attribution_source
     from training_jobs
     union all
-    select 'processing-job', account_id, region, processing_job_name, tags, null, 'sagemaker_processing_job'
+    select
+        'processing-job' as resource_type,
+        account_id,
+        region,
+        processing_job_name as resource_name,
+        tags,
+        null::varchar as metadata_model_name,
+        'sagemaker_processing_job' as attribution_source
     from processing_jobs
     union all
-    select 'transform-job', account_id, region, transform_job_name, tags, model_name, 'sagemaker_transform_job'
+    select
+        'transform-job' as resource_type,
+        account_id,
+        region,
+        transform_job_name as resource_name,
+        tags,
+        model_name as metadata_model_name,
+        'sagemaker_transform_job' as attribution_source
     from transform_jobs
     union all
-    select 'notebook-instance', account_id, region, notebook_instance_name, tags, null, 'sagemaker_notebook'
+    select
+        'notebook-instance' as resource_type,
+        account_id,
+        region,
+        notebook_instance_name as resource_name,
+        tags,
+        null::varchar as metadata_model_name,
+        'sagemaker_notebook' as attribution_source
     from notebooks
 ),
 
 jobs_attributed as (
     select
-        resource_type,
-        account_id,
-        region,
-        resource_name,
-        coalesce({{ tag_lookup('tagged_resources.tags', 'aliases.model_name_aliases') }}, metadata_model_name) as model_name,
+        tagged_resources.resource_type,
+        tagged_resources.account_id,
+        tagged_resources.region,
+        tagged_resources.resource_name,
+        coalesce(
+            {{ tag_lookup('tagged_resources.tags', 'aliases.model_name_aliases') }},
+            tagged_resources.metadata_model_name
+        ) as model_name,
         {{ tag_lookup('tagged_resources.tags', 'aliases.team_aliases') }} as team,
         {{ tag_lookup('tagged_resources.tags', 'aliases.project_aliases') }} as project,
         {{ tag_lookup('tagged_resources.tags', 'aliases.environment_aliases') }} as environment,
-        attribution_source,
+        tagged_resources.attribution_source
     from tagged_resources
     cross join aliases
 ),
@@ -73,12 +103,13 @@ endpoint_model_tags as (
         variants.region,
         min({{ tag_lookup('models.tags', 'aliases.team_aliases') }}) as team,
         min({{ tag_lookup('models.tags', 'aliases.project_aliases') }}) as project,
-        min({{ tag_lookup('models.tags', 'aliases.environment_aliases') }}) as environment,
+        min({{ tag_lookup('models.tags', 'aliases.environment_aliases') }}) as environment
     from variants
     inner join models
-        on variants.model_name = models.model_name
-        and coalesce(variants.account_id, '') = coalesce(models.account_id, '')
-        and coalesce(variants.region, '') = coalesce(models.region, '')
+        on
+            variants.model_name = models.model_name
+            and coalesce(variants.account_id, '') = coalesce(models.account_id, '')
+            and coalesce(variants.region, '') = coalesce(models.region, '')
     cross join aliases
     group by all
 ),
@@ -93,13 +124,14 @@ endpoints_attributed as (
         coalesce({{ tag_lookup('endpoints.tags', 'aliases.team_aliases') }}, endpoint_model_tags.team) as team,
         coalesce({{ tag_lookup('endpoints.tags', 'aliases.project_aliases') }}, endpoint_model_tags.project) as project,
         coalesce({{ tag_lookup('endpoints.tags', 'aliases.environment_aliases') }}, endpoint_model_tags.environment) as environment,
-        'sagemaker_endpoint' as attribution_source,
+        'sagemaker_endpoint' as attribution_source
     from endpoints
     cross join aliases
     left join endpoint_model_tags
-        on endpoints.endpoint_name = endpoint_model_tags.endpoint_name
-        and coalesce(endpoints.account_id, '') = coalesce(endpoint_model_tags.account_id, '')
-        and coalesce(endpoints.region, '') = coalesce(endpoint_model_tags.region, '')
+        on
+            endpoints.endpoint_name = endpoint_model_tags.endpoint_name
+            and coalesce(endpoints.account_id, '') = coalesce(endpoint_model_tags.account_id, '')
+            and coalesce(endpoints.region, '') = coalesce(endpoint_model_tags.region, '')
 ),
 
 unioned as (

@@ -10,7 +10,7 @@ final as (
         coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'model_name'), []::varchar[]) as model_name_aliases,
         coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'team'), []::varchar[]) as team_aliases,
         coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'project'), []::varchar[]) as project_aliases,
-        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'environment'), []::varchar[]) as environment_aliases,
+        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'environment'), []::varchar[]) as environment_aliases
     from aliases
 )
 

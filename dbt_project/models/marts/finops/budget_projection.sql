@@ -19,7 +19,7 @@ budget_periods as (
         periods.days_in_period,
         periods.data_through_date,
         periods.billing_currency,
-        date_diff('day', periods.billing_period, periods.data_through_date) + 1 as days_elapsed,
+        date_diff('day', periods.billing_period, periods.data_through_date) + 1 as days_elapsed
     from budgets
     cross join periods
 ),
@@ -30,11 +30,12 @@ totals as (
         budget_periods.billing_period,
         coalesce(sum(daily_costs.cost), 0) as actual_cost,
         coalesce(sum(daily_costs.cost) filter (where daily_costs.usage_date <= budget_periods.data_through_date), 0)
-            as complete_days_cost,
+            as complete_days_cost
     from budget_periods
     left join daily_costs
-        on budget_periods.budget_name = daily_costs.budget_name
-        and budget_periods.billing_period = daily_costs.billing_period
+        on
+            budget_periods.budget_name = daily_costs.budget_name
+            and budget_periods.billing_period = daily_costs.billing_period
     group by all
 ),
 
@@ -49,7 +50,7 @@ recent_days as (
             cast(greatest(billing_period, data_through_date - interval 6 day) as timestamp),
             cast(data_through_date as timestamp),
             interval 1 day
-        )) as date) as recent_date,
+        )) as date) as recent_date
     from budget_periods
 ),
 
@@ -58,12 +59,13 @@ recent_daily_costs as (
         recent_days.budget_name,
         recent_days.billing_period,
         recent_days.recent_date,
-        coalesce(sum(daily_costs.cost), 0) as cost,
+        coalesce(sum(daily_costs.cost), 0) as cost
     from recent_days
     left join daily_costs
-        on recent_days.budget_name = daily_costs.budget_name
-        and recent_days.billing_period = daily_costs.billing_period
-        and recent_days.recent_date = daily_costs.usage_date
+        on
+            recent_days.budget_name = daily_costs.budget_name
+            and recent_days.billing_period = daily_costs.billing_period
+            and recent_days.recent_date = daily_costs.usage_date
     group by all
 ),
 
@@ -73,7 +75,7 @@ recent_stats as (
         billing_period,
         avg(cost) as run_rate_per_day,
         min(cost) as min_daily_cost,
-        max(cost) as max_daily_cost,
+        max(cost) as max_daily_cost
     from recent_daily_costs
     group by all
 ),
@@ -108,14 +110,16 @@ projected as (
             totals.complete_days_cost + coalesce(recent_stats.max_daily_cost, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
         ) as projected_high,
         budget_periods.actual_thresholds,
-        budget_periods.forecast_thresholds,
+        budget_periods.forecast_thresholds
     from budget_periods
     inner join totals
-        on budget_periods.budget_name = totals.budget_name
-        and budget_periods.billing_period = totals.billing_period
+        on
+            budget_periods.budget_name = totals.budget_name
+            and budget_periods.billing_period = totals.billing_period
     left join recent_stats
-        on budget_periods.budget_name = recent_stats.budget_name
-        and budget_periods.billing_period = recent_stats.billing_period
+        on
+            budget_periods.budget_name = recent_stats.budget_name
+            and budget_periods.billing_period = recent_stats.billing_period
 ),
 
 percentages as (
@@ -123,7 +127,7 @@ percentages as (
         *,
         -- A budget of zero has no percentage: any spend at all is over it.
         round(100.0 * actual_cost / nullif(budget_amount, 0), 4) as actual_pct,
-        round(100.0 * projected_cost / nullif(budget_amount, 0), 4) as projected_pct,
+        round(100.0 * projected_cost / nullif(budget_amount, 0), 4) as projected_pct
     from projected
 ),
 
@@ -151,22 +155,23 @@ final as (
         actual_thresholds,
         forecast_thresholds,
         case
-            when budget_amount = 0 then case when actual_cost > 0 then [100.0] else []::double[] end
+            when budget_amount = 0 then case when actual_cost > 0 then [100.0] else cast([] as double[]) end
             else list_filter(actual_thresholds, lambda t: actual_pct >= t)
         end as crossed_actual_thresholds,
         case
-            when budget_amount = 0 then case when projected_cost > 0 then [100.0] else []::double[] end
+            when budget_amount = 0 then case when projected_cost > 0 then [100.0] else cast([] as double[]) end
             else list_filter(forecast_thresholds, lambda t: projected_pct >= t)
         end as crossed_forecast_thresholds,
         case
-            when budget_amount = 0 then
-                case when actual_cost > 0 then 'critical' when projected_cost > 0 then 'warning' else 'ok' end
+            when budget_amount = 0
+                then
+                    case when actual_cost > 0 then 'critical' when projected_cost > 0 then 'warning' else 'ok' end
             when actual_pct >= 100 then 'critical'
             -- Warning thresholds are the actual thresholds below 100; the forecast one defaults to 100.
             when actual_pct >= coalesce(list_min(list_filter(actual_thresholds, lambda t: t < 100)), 100) then 'warning'
             when projected_pct >= coalesce(list_min(forecast_thresholds), 100) then 'warning'
             else 'ok'
-        end as status,
+        end as status
     from percentages
 )
 

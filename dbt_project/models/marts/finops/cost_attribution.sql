@@ -13,7 +13,9 @@ shares as (
 ),
 
 keyed as (
-    select row_number() over () as cost_key, * exclude (tags, commitment_discount_id)
+    select
+        row_number() over () as cost_key,
+        * exclude (tags, commitment_discount_id)
     from line_items
 ),
 
@@ -31,21 +33,24 @@ with_resource as (
         case
             when keyed.tag_model_name is null and keyed.sagemaker_resource_type = 'endpoint'
                 then keyed.sagemaker_resource_name
-        end as split_endpoint_name,
+        end as split_endpoint_name
     from keyed
     left join resources
-        on keyed.sagemaker_resource_type = resources.resource_type
-        and keyed.sagemaker_resource_name = resources.resource_name
-        and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
-        and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
+        on
+            keyed.sagemaker_resource_type = resources.resource_type
+            and keyed.sagemaker_resource_name = resources.resource_name
+            and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
+            and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
 ),
 
 day_shares as (
-    select * from shares where usage_date is not null
+    select * from shares
+    where usage_date is not null
 ),
 
 variant_shares as (
-    select * from shares where usage_date is null
+    select * from shares
+    where usage_date is null
 ),
 
 -- An endpoint line without a model tag is divided between the endpoint's models: by that day's
@@ -55,28 +60,30 @@ with_day_shares as (
         with_resource.*,
         day_shares.model_name as day_model_name,
         day_shares.share as day_share,
-        day_shares.model_count as day_model_count,
+        day_shares.model_count as day_model_count
     from with_resource
     left join day_shares
-        on with_resource.split_endpoint_name = day_shares.endpoint_name
-        and with_resource.usage_date = day_shares.usage_date
-        and coalesce(with_resource.resource_account_id, '') = coalesce(day_shares.account_id, '')
-        and coalesce(with_resource.resource_region, '') = coalesce(day_shares.region, '')
+        on
+            with_resource.split_endpoint_name = day_shares.endpoint_name
+            and with_resource.usage_date = day_shares.usage_date
+            and coalesce(with_resource.resource_account_id, '') = coalesce(day_shares.account_id, '')
+            and coalesce(with_resource.resource_region, '') = coalesce(day_shares.region, '')
 ),
 
 with_shares as (
     select
-        with_day_shares.* exclude (day_model_name, day_share, day_model_count),
+        with_day_shares.* exclude (with_day_shares.day_model_name, with_day_shares.day_share, with_day_shares.day_model_count),
         coalesce(with_day_shares.day_model_name, variant_shares.model_name) as share_model_name,
         coalesce(with_day_shares.day_share, variant_shares.share, 1) as share,
         coalesce(with_day_shares.day_model_count, variant_shares.model_count, 1) as share_model_count,
-        with_day_shares.day_model_name is not null as is_prediction_share,
+        with_day_shares.day_model_name is not null as is_prediction_share
     from with_day_shares
     left join variant_shares
-        on (case when with_day_shares.day_model_name is null then with_day_shares.split_endpoint_name end)
+        on
+            (case when with_day_shares.day_model_name is null then with_day_shares.split_endpoint_name end)
             = variant_shares.endpoint_name
-        and coalesce(with_day_shares.resource_account_id, '') = coalesce(variant_shares.account_id, '')
-        and coalesce(with_day_shares.resource_region, '') = coalesce(variant_shares.region, '')
+            and coalesce(with_day_shares.resource_account_id, '') = coalesce(variant_shares.account_id, '')
+            and coalesce(with_day_shares.resource_region, '') = coalesce(variant_shares.region, '')
 ),
 
 -- Each share is rounded to the cent's billionth and the largest share takes the remainder, so
@@ -84,10 +91,10 @@ with_shares as (
 allocated as (
     select
         *,
-        row_number() over (partition by cost_key order by share desc, share_model_name) as share_rank,
+        row_number() over (partition by cost_key order by share desc, share_model_name asc) as share_rank,
         cast(round(billed_cost * share, 10) as decimal(38, 10)) as billed_part,
         cast(round(effective_cost * share, 10) as decimal(38, 10)) as effective_part,
-        cast(round(list_cost * share, 10) as decimal(38, 10)) as list_part,
+        cast(round(list_cost * share, 10) as decimal(38, 10)) as list_part
     from with_shares
 ),
 
@@ -105,7 +112,7 @@ balanced as (
         case
             when share_rank = 1 then list_cost - (sum(list_part) over (partition by cost_key) - list_part)
             else list_part
-        end as list_cost_allocated,
+        end as list_cost_allocated
     from allocated
 ),
 
@@ -145,7 +152,7 @@ attributed as (
         effective_cost_allocated as effective_cost,
         list_cost_allocated as list_cost,
         usage_quantity * share as usage_quantity,
-        line_items,
+        line_items
     from balanced
 ),
 
@@ -178,7 +185,7 @@ final as (
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
         sum(usage_quantity) as usage_quantity,
-        cast(sum(line_items) as bigint) as line_items,
+        cast(sum(line_items) as bigint) as line_items
     from attributed
     group by all
 )

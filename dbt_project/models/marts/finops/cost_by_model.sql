@@ -18,7 +18,7 @@ final as (
         sum(list_cost) as list_cost,
         -- A bill has one currency; several would make these sums meaningless.
         min(billing_currency) as billing_currency,
-        cast(sum(line_items) as bigint) as line_items,
+        cast(sum(line_items) as bigint) as line_items
     from costs
     group by usage_date, model_name, team, environment, category, service_name, billing_period
 )

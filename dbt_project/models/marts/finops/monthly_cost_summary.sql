@@ -11,7 +11,7 @@ monthly as (
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
-        min(billing_currency) as billing_currency,
+        min(billing_currency) as billing_currency
     from costs
     group by all
 ),
@@ -22,9 +22,14 @@ periods as (
 
 -- A model that spent last month and nothing this month still gets a row, showing the drop.
 keys as (
-    select billing_period, model_name from monthly
+    select
+        billing_period,
+        model_name
+    from monthly
     union
-    select periods.billing_period, monthly.model_name
+    select
+        periods.billing_period,
+        monthly.model_name
     from monthly
     inner join periods on periods.billing_period = cast(monthly.billing_period + interval 1 month as date)
 ),
@@ -45,13 +50,14 @@ final as (
             / nullif(previous_month.effective_cost, 0),
             4
         ) as effective_cost_change_pct,
-        coalesce(current_month.billed_cost, 0) - coalesce(previous_month.billed_cost, 0) as billed_cost_change,
+        coalesce(current_month.billed_cost, 0) - coalesce(previous_month.billed_cost, 0) as billed_cost_change
     from keys
     left join monthly as current_month
         on keys.billing_period = current_month.billing_period and keys.model_name = current_month.model_name
     left join monthly as previous_month
-        on cast(keys.billing_period - interval 1 month as date) = previous_month.billing_period
-        and keys.model_name = previous_month.model_name
+        on
+            cast(keys.billing_period - interval 1 month as date) = previous_month.billing_period
+            and keys.model_name = previous_month.model_name
 )
 
 select * from final

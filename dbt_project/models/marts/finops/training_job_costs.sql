@@ -23,7 +23,7 @@ billed_jobs as (
         arg_max(nullif(model_name, 'unattributed'), effective_cost) as model_name,
         arg_max(nullif(team, 'unattributed'), effective_cost) as team,
         arg_max(nullif(project, 'unattributed'), effective_cost) as project,
-        arg_max(nullif(environment, 'unattributed'), effective_cost) as environment,
+        arg_max(nullif(environment, 'unattributed'), effective_cost) as environment
     from costs
     where sagemaker_resource_type = 'training-job'
     group by all
@@ -35,7 +35,7 @@ hourly_rates as (
     select
         lower(split_part(usage_type, ':', 2)) as instance_type,
         pricing_model = 'spot' as is_spot,
-        sum(effective_cost) / nullif(sum(usage_quantity), 0) as hourly_rate,
+        sum(effective_cost) / nullif(sum(usage_quantity), 0) as hourly_rate
     from costs
     where category = 'training' and usage_type like '%:ml.%' and pricing_model in ('on_demand', 'spot', 'savings_plan')
     group by all
@@ -91,20 +91,23 @@ final as (
         end as cost_source,
         jobs.algorithm,
         jobs.tuning_job_name,
-        jobs.final_metrics,
+        jobs.final_metrics
     from jobs
     cross join aliases
     left join billed_jobs
-        on jobs.training_job_name = billed_jobs.training_job_name
-        and coalesce(jobs.account_id, '') = coalesce(billed_jobs.account_id, '')
-        and coalesce(jobs.region, '') = coalesce(billed_jobs.region, '')
+        on
+            jobs.training_job_name = billed_jobs.training_job_name
+            and coalesce(jobs.account_id, '') = coalesce(billed_jobs.account_id, '')
+            and coalesce(jobs.region, '') = coalesce(billed_jobs.region, '')
     left join hourly_rates as spot_rate
-        on lower(jobs.instance_type) = spot_rate.instance_type
-        and jobs.is_managed_spot
-        and spot_rate.is_spot
+        on
+            lower(jobs.instance_type) = spot_rate.instance_type
+            and jobs.is_managed_spot
+            and spot_rate.is_spot
     left join hourly_rates as on_demand_rate
-        on lower(jobs.instance_type) = on_demand_rate.instance_type
-        and not on_demand_rate.is_spot
+        on
+            lower(jobs.instance_type) = on_demand_rate.instance_type
+            and not on_demand_rate.is_spot
 )
 
 select * from final

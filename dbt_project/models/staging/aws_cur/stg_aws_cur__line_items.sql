@@ -46,7 +46,7 @@ final as (
         case
             when resource_id ilike 'arn:aws%:sagemaker:%'
                 then nullif(lower(split_part(split_part(resource_id, ':', 6), '/', 2)), '')
-        end as sagemaker_resource_name,
+        end as sagemaker_resource_name
     from source
 )
 

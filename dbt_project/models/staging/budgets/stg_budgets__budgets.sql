@@ -16,7 +16,7 @@ final as (
         coalesce(actual_thresholds, [80.0, 100.0]) as actual_thresholds,
         coalesce(forecast_thresholds, [100.0]) as forecast_thresholds,
         source_file,
-        source_line,
+        source_line
     from source
 )
 

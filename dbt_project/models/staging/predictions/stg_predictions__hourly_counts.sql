@@ -14,7 +14,7 @@ final as (
         coalesce(predictions, 0) as predictions,
         source,
         account_id,
-        region,
+        region
     from source
 )
 

@@ -16,7 +16,7 @@ final as (
         initial_instance_count,
         current_instance_count,
         serverless_memory_mb,
-        coalesce(is_async, false) as is_async,
+        coalesce(is_async, false) as is_async
     from source
 )
 

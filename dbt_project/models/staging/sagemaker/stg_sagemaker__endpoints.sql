@@ -25,7 +25,7 @@ final as (
         created_at,
         coalesce(is_deleted, false) as is_deleted,
         tags,
-        fetched_at,
+        fetched_at
     from latest
 )
 

@@ -19,7 +19,7 @@ final as (
         created_at,
         image,
         coalesce(is_multi_model, false) as is_multi_model,
-        tags,
+        tags
     from latest
 )
 

@@ -22,7 +22,7 @@ final as (
         instance_type,
         created_at,
         last_modified_at,
-        tags,
+        tags
     from latest
 )
 

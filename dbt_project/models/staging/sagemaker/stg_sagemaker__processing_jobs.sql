@@ -22,7 +22,7 @@ final as (
         ended_at,
         instance_type,
         instance_count,
-        tags,
+        tags
     from latest
 )
 

@@ -30,7 +30,7 @@ final as (
         lower(tuning_job_name) as tuning_job_name,
         final_metrics,
         tags,
-        fetched_at,
+        fetched_at
     from latest
 )
 
