@@ -21,7 +21,6 @@ def test_each_crossing_is_sent_once_over_many_ticks_and_restarts(harness, slack,
     steps = [
         # (actual, projected) -> alerts newly due
         ((550, 900), ["actual:50"]),
-        ((560, 910), []),
         ((700, 1050), ["forecast:100"]),
         ((850, 1100), ["actual:80"]),
         ((1100, 1300), ["actual:100"]),
