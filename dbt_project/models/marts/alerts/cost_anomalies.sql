@@ -21,7 +21,7 @@ daily_by_model as (
         usage_date,
         'model' as scope_type,
         model_name as scope_value,
-        sum(effective_cost) as actual_cost,
+        sum(effective_cost) as actual_cost
     from costs
     group by usage_date, model_name
 ),
@@ -31,7 +31,7 @@ daily_total as (
         usage_date,
         'total' as scope_type,
         'total' as scope_value,
-        sum(effective_cost) as actual_cost,
+        sum(effective_cost) as actual_cost
     from costs
     group by usage_date
 ),
@@ -46,7 +46,7 @@ bounds as (
     select
         max(usage_date) as data_through_date,
         -- A bill has one currency.
-        min(billing_currency) as billing_currency,
+        min(billing_currency) as billing_currency
     from costs
 ),
 
@@ -54,7 +54,7 @@ scopes as (
     select
         scope_type,
         scope_value,
-        min(usage_date) as first_date,
+        min(usage_date) as first_date
     from daily
     group by scope_type, scope_value
 ),
@@ -67,7 +67,7 @@ spine as (
         scopes.scope_value,
         cast(unnest(generate_series(
             cast(scopes.first_date as timestamp), cast(bounds.data_through_date as timestamp), interval 1 day
-        )) as date) as usage_date,
+        )) as date) as usage_date
     from scopes
     cross join bounds
 ),
@@ -77,7 +77,7 @@ filled as (
         spine.usage_date,
         spine.scope_type,
         spine.scope_value,
-        coalesce(daily.actual_cost, 0) as actual_cost,
+        coalesce(daily.actual_cost, 0) as actual_cost
     from spine
     left join daily
         on
@@ -90,7 +90,7 @@ seasonal as (
     select
         *,
         median(actual_cost) over same_weekday as expected_cost,
-        count(actual_cost) over same_weekday as baseline_weeks,
+        count(actual_cost) over same_weekday as baseline_weeks
     from filled
     window same_weekday as (
         partition by scope_type, scope_value, dayofweek(usage_date)
@@ -102,7 +102,7 @@ seasonal as (
 residuals as (
     select
         *,
-        actual_cost - expected_cost as impact_cost,
+        actual_cost - expected_cost as impact_cost
     from seasonal
 ),
 
@@ -110,7 +110,7 @@ scored as (
     select
         *,
         median(abs(impact_cost)) over trailing_days as mad_cost,
-        count(impact_cost) over trailing_days as baseline_days,
+        count(impact_cost) over trailing_days as baseline_days
     from residuals
     window trailing_days as (
         partition by scope_type, scope_value
@@ -124,7 +124,7 @@ deviations as (
         *,
         -- 1.4826 x MAD estimates a standard deviation; the floor (5% of expected, at least 0.01) keeps
         -- a perfectly flat history from turning a small change into an infinite z.
-        impact_cost / greatest(1.4826 * mad_cost, 0.05 * expected_cost, 0.01) as deviation,
+        impact_cost / greatest(1.4826 * mad_cost, 0.05 * expected_cost, 0.01) as deviation
     from scored
 ),
 
@@ -147,7 +147,7 @@ final as (
         deviations.baseline_weeks,
         deviations.baseline_days,
         bounds.billing_currency,
-        bounds.data_through_date,
+        bounds.data_through_date
     from deviations
     cross join bounds
     where
