@@ -38,6 +38,11 @@
         when lower(coalesce({{ charge_type }}, '')) in ('savingsplancoveredusage', 'savingsplannegation', 'savingsplanrecurringfee', 'savingsplanupfrontfee')
             then 'savings_plan'
         when lower(coalesce({{ charge_type }}, '')) in ('discountedusage', 'rifee') then 'reserved'
+        -- FOCUS: a commitment's recurring or upfront fee is a Purchase naming the commitment.
+        when lower(coalesce({{ charge_type }}, '')) = 'purchase' and {{ commitment_discount_id }} ilike '%savingsplan%'
+            then 'savings_plan'
+        when lower(coalesce({{ charge_type }}, '')) = 'purchase' and {{ commitment_discount_id }} ilike '%reserved%'
+            then 'reserved'
         when lower(coalesce({{ charge_type }}, '')) in ('fee', 'purchase') then 'fee'
         when lower(coalesce({{ charge_type }}, '')) = 'usage' then
             case

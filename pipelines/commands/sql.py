@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib import published, settings
+from pipelines.lib.sql import sql_path
 
 FORMATS = ("table", "csv", "json")
 
@@ -68,11 +69,25 @@ def _query_text(args: argparse.Namespace) -> str:
     raise _error('give a query ("select ...") or -f FILE')
 
 
+def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """`path` attached read-only under the catalog name `mlcost` and made the default, so
+    `marts.cost_by_model` resolves whatever the file is called (a file named marts.duckdb would
+    otherwise make `marts` ambiguous between the catalog and the schema)."""
+    conn = duckdb.connect()
+    try:
+        conn.execute(f"attach {sql_path(path)} as mlcost (read_only)")
+        conn.execute("use mlcost")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _connect(use_warehouse: bool) -> tuple[duckdb.DuckDBPyConnection, Path]:
     copy = published.read_copy_path()
     warehouse = settings.warehouse_path()
     if not use_warehouse and copy.exists():
-        return duckdb.connect(str(copy), read_only=True), copy
+        return _open_read_only(copy), copy
     if not warehouse.exists():
         raise _error(f"no warehouse at {warehouse} yet: run `mlcost refresh` first (or set WAREHOUSE_PATH)")
     if not use_warehouse:
@@ -80,7 +95,7 @@ def _connect(use_warehouse: bool) -> tuple[duckdb.DuckDBPyConnection, Path]:
             f"mlcost sql: no published copy at {copy} yet; querying the warehouse read-only", file=sys.stderr
         )
     try:
-        return duckdb.connect(str(warehouse), read_only=True), warehouse
+        return _open_read_only(warehouse), warehouse
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise _error(f"cannot open {warehouse}: {exc}") from None
