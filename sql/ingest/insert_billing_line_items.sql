@@ -1,26 +1,38 @@
 -- Insert one billing period's normalized line items. The incoming placeholder is the union of
 -- normalizing SELECTs built from the files' own headers (quoted identifiers only); every value is a
 -- bound parameter. A line item with an empty cost field costs 0. Loose files contribute only their
--- rows of this period. Tag maps are cleaned and their keys normalized once per distinct map (an
--- export has few), not once per line item.
+-- rows of this period.
+-- Tag maps are cleaned and their keys normalized once per distinct map (an export has few), keyed by
+-- the map's 64-bit hash: exactly one tag set per hash, so the join can never duplicate a line item.
 insert into raw.billing_line_items by name
 with
 
 incoming as (
-    {incoming}
+    select
+        *,
+        hash(raw_tags) as tags_hash
+    from (
+        {incoming}
+    )
 ),
 
 tag_sets as (
     select
-        raw_tags,
+        tags_hash,
         mlcost_clean_tags(raw_tags) as tags_original,
         mlcost_norm_tags(mlcost_clean_tags(raw_tags)) as tags
-    from (select distinct raw_tags from incoming)
+    from (
+        select
+            tags_hash,
+            any_value(raw_tags) as raw_tags
+        from incoming
+        group by tags_hash
+    )
 )
 
 select
     $billing_period::date as billing_period,
-    incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags),
+    incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags, tags_hash),
     coalesce(incoming.billed_cost, 0) as billed_cost,
     coalesce(incoming.effective_cost, 0) as effective_cost,
     tag_sets.tags,
@@ -31,5 +43,5 @@ select
     now()::timestamp as ingested_at
 from incoming
 inner join billing_files on incoming.source_path = billing_files.source_path
-inner join tag_sets on incoming.raw_tags = tag_sets.raw_tags
+inner join tag_sets on incoming.tags_hash = tag_sets.tags_hash
 where not billing_files.is_loose or incoming.row_billing_period = $billing_period::date
