@@ -12,12 +12,15 @@ from pipelines.lib.warehouse import ensure_raw_tables
 
 
 class MlcostTranslator(DagsterDbtTranslator):
-    """Groups each model by its top folder (staging, intermediate, marts)."""
+    """Groups each model by its top folder (staging, intermediate, marts); seeds (the tag key
+    aliases users edit) sit with staging, which reads them."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
             return fqn[1]
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "staging"
         return super().get_group_name(dbt_resource_props)
 
 
