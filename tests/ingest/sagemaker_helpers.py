@@ -11,6 +11,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines.lib.sagemaker.cloudwatch import clear_list_metrics_cache
+
 MOTO_ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{MOTO_ACCOUNT}:role/sagemaker"
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
@@ -86,6 +88,8 @@ def _instance():
 def materialize(
     assets, partition_key: str | None = None, raise_on_error: bool = True, run_config=None, tags=None
 ):
+    # moto is reset between tests, while a refresh may reuse ListMetrics answers for 10 minutes.
+    clear_list_metrics_cache()
     return dg.materialize(
         assets,
         instance=_instance(),
