@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pipelines.lib.sagemaker.parse import utc
 
 MAX_QUERIES_PER_CALL = 500
+CHUNK = timedelta(days=1)
 HOUR_SECONDS = 3600
 # CloudWatch keeps 1-hour datapoints for 455 days; an older day would come back empty, and replacing
 # a stored day with nothing would lose data, so such days are not re-fetched.
@@ -130,17 +131,29 @@ def get_hourly(
             }
             for query_id, (series, stat) in by_id.items()
         ]
-        paginator = client.get_paginator("get_metric_data")
-        for page in paginator.paginate(
-            MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
-        ):
-            for result in page.get("MetricDataResults") or []:
-                values = out[by_id[result["Id"]]]
-                for ts, value in zip(
-                    result.get("Timestamps") or [], result.get("Values") or [], strict=False
-                ):
-                    values[utc(ts)] = float(value)
+        for chunk_start, chunk_end in _chunks(start, end):
+            paginator = client.get_paginator("get_metric_data")
+            for page in paginator.paginate(
+                MetricDataQueries=queries,
+                StartTime=chunk_start,
+                EndTime=chunk_end,
+                ScanBy="TimestampAscending",
+            ):
+                for result in page.get("MetricDataResults") or []:
+                    values = out[by_id[result["Id"]]]
+                    for ts, value in zip(
+                        result.get("Timestamps") or [], result.get("Values") or [], strict=False
+                    ):
+                        values[utc(ts)] = float(value)
     return out
+
+
+def _chunks(start: datetime, end: datetime):
+    """[start, end) in pieces of at most CHUNK: a long backfill stays far below the 100,800
+    datapoints one GetMetricData call may return, and each call stays quick."""
+    while start < end:
+        yield start, min(start + CHUNK, end)
+        start += CHUNK
 
 
 def invocation_rows(
