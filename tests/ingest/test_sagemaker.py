@@ -217,6 +217,17 @@ def test_assumes_one_role_per_account(moto_endpoint, monkeypatch):
     ]
 
 
+def test_two_roles_into_one_account_do_not_duplicate_rows(moto_endpoint, monkeypatch):
+    monkeypatch.setenv("SAGEMAKER_REGIONS", "us-east-1")
+    roles = [f"arn:aws:iam::{MOTO_ACCOUNT}:role/reader-a", f"arn:aws:iam::{MOTO_ACCOUNT}:role/reader-b"]
+    monkeypatch.setenv("AWS_ROLE_ARNS", ",".join(roles))
+    create_training_job(sm(), "job-0")
+    create_endpoint(sm(), "ep", "model")
+    assert materialize([sagemaker_metadata]).success
+    assert query("select count(*) from raw.sagemaker_training_jobs") == [(1,)]
+    assert query("select count(*) from raw.sagemaker_endpoint_variants") == [(1,)]
+
+
 @pytest.mark.parametrize("value", ["not-an-arn", "arn:aws:iam::12:role/x"])
 def test_bad_role_arn_is_rejected_by_name(moto_endpoint, monkeypatch, value):
     monkeypatch.setenv("SAGEMAKER_REGIONS", "us-east-1")

@@ -66,7 +66,10 @@ def write_results(conn, results: list[fetch.ScopeResult], fetched_at: datetime) 
     conn.execute("begin transaction")
     try:
         for table in RESOURCE_TABLES:
-            rows = [row for r in results for row in r.rows.get(table, [])]
+            # One row per ARN even if an item was listed twice (it changed between two pages, or
+            # two roles in AWS_ROLE_ARNS lead into the same account): the last description wins.
+            arn_column = fetch.KINDS[table].arn_column
+            rows = list({row[arn_column]: row for r in results for row in r.rows.get(table, [])}.values())
             written[table] = len(rows)
             if not rows:
                 continue
@@ -75,7 +78,13 @@ def write_results(conn, results: list[fetch.ScopeResult], fetched_at: datetime) 
             conn.unregister("incoming")
 
         endpoint_rows = [row for r in results for row in r.rows.get("sagemaker_endpoints", [])]
-        variant_rows = [row for r in results for row in r.rows.get("sagemaker_endpoint_variants", [])]
+        variant_rows = list(
+            {
+                (row["endpoint_arn"], row["variant_name"], row["model_name"]): row
+                for r in results
+                for row in r.rows.get("sagemaker_endpoint_variants", [])
+            }.values()
+        )
         written["sagemaker_endpoint_variants"] = len(variant_rows)
         conn.register("incoming_endpoints", parse.to_arrow("sagemaker_endpoints", endpoint_rows))
         conn.register("incoming_variants", parse.to_arrow("sagemaker_endpoint_variants", variant_rows))
