@@ -78,6 +78,8 @@ def run(args) -> int:
             PREDICTION_LOGS_URI=str(demo_dir / "prediction_logs"),
             # Re-read CloudWatch for the whole open month (late data), as a first install would.
             CLOUDWATCH_LOOKBACK_DAYS=os.environ.get("CLOUDWATCH_LOOKBACK_DAYS") or str(as_of.day),
+            # The demo's metadata names every endpoint; moto's ListMetrics is slow on many datapoints.
+            CLOUDWATCH_LIST_METRICS="false",
         )
         os.environ.pop("AWS_PROFILE", None)
         seeded = seed_demo_aws(catalog, endpoint)
