@@ -150,6 +150,13 @@ def _is_numeric(value) -> bool:
 def print_table(columns: list[str], rows: list[tuple], out=None) -> None:
     out = out or sys.stdout
     cells = [[_text(v) for v in row] for row in rows]
+    # Decimals in one column line up on the point: as many places as the longest value needs.
+    for i in range(len(columns)):
+        decimals = [row[i] for row in rows if isinstance(row[i], Decimal)]
+        places = max((len(_text(d).partition(".")[2]) for d in decimals), default=0)
+        for cell, row in zip(cells, rows, strict=True):
+            if isinstance(row[i], Decimal):
+                cell[i] = format(row[i], f".{places}f")
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [any(_is_numeric(row[i]) for row in rows) for i in range(len(columns))]
     out.write(" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
