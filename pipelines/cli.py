@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from pipelines.lib import settings
 
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     settings.apply_defaults()
+    # Dagster marks some parameters of its own decorators as beta; users cannot act on that.
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

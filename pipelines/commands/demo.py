@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def run(args) -> int:
     from pipelines.lib.refresh import refresh, run_jobs
 
     settings.apply_defaults()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     exports = os.environ.get("CUR_EXPORT_URI") or str(Path(".demo/exports").resolve())
     if "://" in exports:

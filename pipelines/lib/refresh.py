@@ -34,7 +34,10 @@ def _run(
     job: dg.JobDefinition, instance: dg.DagsterInstance, report: RefreshReport, label: str, **kwargs
 ) -> bool:
     started = time.monotonic()
-    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    # The runs' full logs are in the Dagster UI; the terminal gets warnings and errors only.
+    level = settings.get("MLCOST_LOG_LEVEL") or "WARNING"
+    run_config = {**kwargs.pop("run_config", {}), "loggers": {"console": {"config": {"log_level": level.upper()}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, **kwargs)
     seconds = time.monotonic() - started
     if result.success:
         report.note(f"{label}: ok ({seconds:.1f}s, run {result.run_id[:8]})")
