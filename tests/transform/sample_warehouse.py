@@ -484,6 +484,20 @@ def prediction_rows() -> list[dict]:
             "region": None,
         }
     )
+    # The same requests as CloudWatch's hour 10 of day two, logged by model only: once located on
+    # churn-prod, the logs replace CloudWatch's count for that hour instead of adding to it.
+    rows.append(
+        {
+            "hour_start": MAR + timedelta(days=1, hours=10),
+            "endpoint_name": None,
+            "variant_name": None,
+            "model_name": "churn-model",
+            "predictions": 100,
+            "source": "prediction_logs",
+            "account_id": None,
+            "region": None,
+        }
+    )
     return rows
 
 

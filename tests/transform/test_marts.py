@@ -184,6 +184,7 @@ def test_cost_per_prediction_counts_idle_hours_and_is_null_without_predictions(b
         Decimal("10"),
     )
     # day two: + 3.00 savings-plan-covered; logs naming only the model add 50 predictions in hour 3
+    # and replace (not add to) CloudWatch's 100 in hour 10
     predictions, cost, idle, per_prediction, _ = rows[("2025-03-02", "churn-prod", "churn-model")]
     assert (predictions, cost, per_prediction) == (1250, Decimal("15"), Decimal("0.012"))
     assert idle == Decimal("6.875")

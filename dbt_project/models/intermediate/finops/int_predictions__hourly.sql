@@ -8,17 +8,6 @@ variants as (
     select * from {{ ref('stg_sagemaker__endpoint_variants') }}
 ),
 
--- Both sources can count the same requests: per endpoint and hour, prediction logs (which know
--- the model, so multi-model endpoints can be split) win over CloudWatch invocations.
-preferred as (
-    select *
-    from counts
-    qualify dense_rank() over (
-        partition by coalesce(endpoint_name, model_name), hour_start_at
-        order by case when source = 'prediction_logs' then 0 else 1 end
-    ) = 1
-),
-
 -- Logs may name only the model, or leave out account and region: a model served by one endpoint
 -- and an endpoint name used in one account and region are unambiguous.
 model_endpoints as (
@@ -43,21 +32,33 @@ endpoint_locations as (
 
 located as (
     select
-        preferred.hour_start_at,
-        preferred.usage_date,
-        coalesce(preferred.endpoint_name, model_endpoints.endpoint_name) as endpoint_name,
-        coalesce(preferred.account_id, endpoint_locations.account_id) as account_id,
-        coalesce(preferred.region, endpoint_locations.region) as region,
-        preferred.variant_name,
-        preferred.model_name,
-        preferred.predictions
-    from preferred
+        counts.hour_start_at,
+        counts.usage_date,
+        coalesce(counts.endpoint_name, model_endpoints.endpoint_name) as endpoint_name,
+        coalesce(counts.account_id, endpoint_locations.account_id) as account_id,
+        coalesce(counts.region, endpoint_locations.region) as region,
+        counts.variant_name,
+        counts.model_name,
+        counts.predictions,
+        counts.source
+    from counts
     left join model_endpoints
         on
-            preferred.endpoint_name is null
-            and preferred.model_name = model_endpoints.model_name
+            counts.endpoint_name is null
+            and counts.model_name = model_endpoints.model_name
     left join endpoint_locations
-        on coalesce(preferred.endpoint_name, model_endpoints.endpoint_name) = endpoint_locations.endpoint_name
+        on coalesce(counts.endpoint_name, model_endpoints.endpoint_name) = endpoint_locations.endpoint_name
+),
+
+-- Both sources can count the same requests: per endpoint (once located) and hour, prediction
+-- logs (which know the model, so multi-model endpoints can be split) win over CloudWatch.
+preferred as (
+    select *
+    from located
+    qualify dense_rank() over (
+        partition by coalesce(endpoint_name, model_name), account_id, region, hour_start_at
+        order by case when source = 'prediction_logs' then 0 else 1 end
+    ) = 1
 ),
 
 variant_models as (
@@ -85,25 +86,25 @@ endpoint_single_model as (
 
 final as (
     select
-        located.hour_start_at,
-        located.usage_date,
-        located.endpoint_name,
-        located.account_id,
-        located.region,
-        coalesce(located.model_name, variant_models.model_name, endpoint_single_model.model_name) as model_name,
-        sum(located.predictions) as predictions
-    from located
+        preferred.hour_start_at,
+        preferred.usage_date,
+        preferred.endpoint_name,
+        preferred.account_id,
+        preferred.region,
+        coalesce(preferred.model_name, variant_models.model_name, endpoint_single_model.model_name) as model_name,
+        sum(preferred.predictions) as predictions
+    from preferred
     left join variant_models
         on
-            located.endpoint_name = variant_models.endpoint_name
-            and located.variant_name = variant_models.variant_name
-            and coalesce(located.account_id, '') = coalesce(variant_models.account_id, '')
-            and coalesce(located.region, '') = coalesce(variant_models.region, '')
+            preferred.endpoint_name = variant_models.endpoint_name
+            and preferred.variant_name = variant_models.variant_name
+            and coalesce(preferred.account_id, '') = coalesce(variant_models.account_id, '')
+            and coalesce(preferred.region, '') = coalesce(variant_models.region, '')
     left join endpoint_single_model
         on
-            located.endpoint_name = endpoint_single_model.endpoint_name
-            and coalesce(located.account_id, '') = coalesce(endpoint_single_model.account_id, '')
-            and coalesce(located.region, '') = coalesce(endpoint_single_model.region, '')
+            preferred.endpoint_name = endpoint_single_model.endpoint_name
+            and coalesce(preferred.account_id, '') = coalesce(endpoint_single_model.account_id, '')
+            and coalesce(preferred.region, '') = coalesce(endpoint_single_model.region, '')
     group by all
 )
 
