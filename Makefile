@@ -13,6 +13,8 @@ export CUR_EXPORT_URI ?= $(CURDIR)/.demo/exports
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DAGSTER_DISABLE_TELEMETRY ?= true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The venv's tools (dbt for dagster-dbt's dev-mode `dbt parse`) come first, activated or not.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
