@@ -203,3 +203,16 @@ def test_amortized_cost_follows_the_line_item_type_rules(tmp_path, warehouse_pat
     assert rows["j"][3] is True and not any(v[3] for k, v in rows.items() if k != "j")
     assert rows["a"][4] == {"model": "churn"} and rows["b"][4] == {"model": "fraud"}
     assert (rows["a"][5], rows["a"][6]) == ("012345678901", "000011112222")  # leading zeros kept
+
+
+def test_loose_copy_of_a_manifest_file_is_not_counted_twice(tmp_path, warehouse_path):
+    # As in the keboola sample: the zip governed by the manifest, and the same CSV loose beside it.
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "cur_legacy_zip", folder)
+    shutil.copy(FIXTURES / "cur_legacy_zip_loose_copy.csv", folder / "sample_billing_data.csv")
+    rows, total = file_total([folder / "sample_billing_data.csv"], "lineItem/UnblendedCost")
+    assert load_all(folder, warehouse_path) == {"2024-01-01": rows}
+    assert warehouse_totals(warehouse_path)[:2] == (rows, total)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        (source,) = conn.execute("select distinct source_file from raw.billing_line_items").fetchone()
+    assert source.endswith(".csv.zip")  # the manifest's delivery wins over the loose copy

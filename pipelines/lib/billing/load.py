@@ -71,9 +71,9 @@ def load_period(
         try:
             conn.execute(sql.load("ingest/delete_billing_period"), {"billing_period": key})
             conn.execute(insert, params)
-            if sum(len(d.files) for d in period.deliveries if d.loose) > 1:
-                conn.execute(sql.load("ingest/delete_duplicate_loose_line_items"), {"billing_period": key})
             _check_every_file_loaded(conn, key, store, period)
+            if len(period.deliveries) > 1 or sum(len(d.files) for d in period.deliveries if d.loose) > 1:
+                conn.execute(sql.load("ingest/delete_duplicate_line_items"), {"billing_period": key})
             source_format = ",".join(sorted(formats))
             conn.execute(
                 sql.load("ingest/upsert_billing_load"),
@@ -107,8 +107,10 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
     ranks: dict[str, int] = {}
     formats_by_path: dict[str, str] = {}
     grouped: dict[tuple, FileGroup] = {}
+    # Recency rank for de-duplication: a manifest's delivery outranks loose files, then newer wins.
     ordered = sorted(
-        ((d, f) for d in period.deliveries for f in d.files), key=lambda df: (df[1].modified, df[1].path)
+        ((d, f) for d in period.deliveries for f in d.files),
+        key=lambda df: (not df[0].loose, df[1].modified, df[1].path),
     )
     for rank, (delivery, f) in enumerate(ordered):
         label = store.display(f.path)

@@ -1,5 +1,7 @@
--- Loose files of one period may overlap (an export saved again beside the old one): keep each line
--- item (identity/LineItemId + its time interval) from the newest file only, so nothing counts twice.
+-- A period fed by several files that are not one delivery (loose files saved again beside each other,
+-- a loose copy of a manifest's file, two exports of one account) can repeat a line item. Keep each
+-- line item (identity/LineItemId + its time interval, unique only together) from the best file only:
+-- manifest deliveries before loose files, then the newest. Repeats inside one file are left alone.
 delete from raw.billing_line_items
 where billing_period = $billing_period
     and rowid in (
@@ -7,15 +9,14 @@ where billing_period = $billing_period
         from (
             select
                 line_items.rowid as row_id,
-                row_number() over (
+                billing_files.file_rank,
+                max(billing_files.file_rank) over (
                     partition by line_items.line_item_id, line_items.charge_period_start, line_items.charge_period_end
-                    order by billing_files.file_rank desc
-                ) as copy_number
+                ) as best_rank
             from raw.billing_line_items as line_items
             inner join billing_files on line_items.source_file = billing_files.source_file
             where line_items.billing_period = $billing_period
-                and billing_files.is_loose
                 and line_items.line_item_id is not null
         )
-        where copy_number > 1
+        where file_rank < best_rank
     )
