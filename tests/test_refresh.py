@@ -12,7 +12,9 @@ from pipelines.cli import main
 from tests.ingest.billing_helpers import FIXTURES, file_total
 
 
-def test_refresh_with_only_the_bill_configured_builds_the_marts_and_skips_unchanged(tmp_path, monkeypatch, capsys):
+def test_refresh_with_only_the_bill_configured_builds_the_marts_and_skips_unchanged(
+    tmp_path, monkeypatch, capsys
+):
     exports = tmp_path / "exports"
     shutil.copytree(FIXTURES / "cur2_csv_gz", exports)
     monkeypatch.setenv("CUR_EXPORT_URI", str(exports))

@@ -5,9 +5,9 @@ import dagster as dg
 # Everything downstream of the landed sources: the budgets file, dbt models (with their tests as
 # asset checks) and whatever publishes or reads the marts. Sources that call AWS have their own jobs
 # (ingest_billing per billing period, ingest_sagemaker, ingest_predictions per day).
-BUILD_SELECTION = (dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])) | dg.AssetSelection.assets(
-    ["raw", "budgets"]
-)
+BUILD_SELECTION = (
+    dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
+) | dg.AssetSelection.assets(["raw", "budgets"])
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",

@@ -36,7 +36,10 @@ def _run(
     started = time.monotonic()
     # The runs' full logs are in the Dagster UI; the terminal gets warnings and errors only.
     level = settings.get("MLCOST_LOG_LEVEL") or "WARNING"
-    run_config = {**kwargs.pop("run_config", {}), "loggers": {"console": {"config": {"log_level": level.upper()}}}}
+    run_config = {
+        **kwargs.pop("run_config", {}),
+        "loggers": {"console": {"config": {"log_level": level.upper()}}},
+    }
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, **kwargs)
     seconds = time.monotonic() - started
     if result.success:

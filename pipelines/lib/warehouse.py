@@ -22,6 +22,8 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     Every raw table exists even before its source is configured, so dbt staging models always
     have something to select from.
     """
-    files = sorted((sql.SQL_DIR / "ingest").glob("create_*.sql"), key=lambda p: (p.stem != "create_schema_raw", p.stem))
+    files = sorted(
+        (sql.SQL_DIR / "ingest").glob("create_*.sql"), key=lambda p: (p.stem != "create_schema_raw", p.stem)
+    )
     for file in files:
         conn.execute(sql.load(f"ingest/{file.stem}"))

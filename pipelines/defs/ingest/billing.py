@@ -1,6 +1,5 @@
 """The bill: AWS billing exports (legacy CUR, CUR 2.0, FOCUS) landed in raw.billing_line_items."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -87,7 +86,9 @@ def billing_line_items(
             # DuckDBResource closes only on success; close on failure too so the file is released.
             try:
                 result = load_period(conn, store, period, force=config.force)
-                checks = conn.execute(sql.load("ingest/select_billing_checks"), {"billing_period": key}).fetchone()
+                checks = conn.execute(
+                    sql.load("ingest/select_billing_checks"), {"billing_period": key}
+                ).fetchone()
             finally:
                 conn.close()
     except BillingInputError as exc:
