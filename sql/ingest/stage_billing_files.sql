@@ -8,4 +8,5 @@ select
     unnest($export_versions::varchar[]) as export_version,
     unnest($source_formats::varchar[]) as source_format,
     unnest($file_ranks::integer[]) as file_rank,
-    unnest($loose_files::boolean[]) as is_loose
+    unnest($loose_files::boolean[]) as is_loose,
+    unnest($export_names::varchar[]) as export_name

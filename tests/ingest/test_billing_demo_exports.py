@@ -103,3 +103,30 @@ def test_truncated_parquet_fails_the_period_and_keeps_the_previous_load(demo_exp
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert victim.name in failure.step_failure_data.user_failure_data.description
     assert warehouse_totals(warehouse, key) == before
+
+
+def test_two_exports_of_one_bill_fail_instead_of_counting_twice(demo_exports, tmp_path):
+    import shutil
+
+    both = tmp_path / "both"
+    shutil.copytree(demo_exports["cur2"].root, both / "cur2")
+    shutil.copytree(demo_exports["focus"].root, both / "focus")
+    store = open_store(str(both))
+    period = discover(store).period(f"{demo_exports['cur2'].periods[0]}-01")
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        with pytest.raises(Exception, match="more than one export") as raised:
+            load_period(conn, store, period)
+        assert "counted twice" in str(raised.value)
+        assert conn.execute("select count(*) from raw.billing_line_items").fetchone()[0] == 0
+
+
+def test_cur2_and_focus_parquet_are_read_separately(demo_exports, tmp_path):
+    # One folder, two accounts' worth of formats would be rejected; here each file keeps its own format.
+    from pipelines.lib.billing.load import parquet_columns
+
+    cur2 = next(demo_exports["cur2"].root.rglob("*.parquet"))
+    focus = next(demo_exports["focus"].root.rglob("*.parquet"))
+    assert parquet_columns(cur2, "cur2") != parquet_columns(focus, "focus")
+    assert "line_item_unblended_cost" in parquet_columns(cur2, "cur2")
+    assert "BilledCost" in parquet_columns(focus, "focus")

@@ -74,6 +74,7 @@ def load_period(
             _check_every_file_loaded(conn, key, store, period)
             if len(period.deliveries) > 1 or sum(len(d.files) for d in period.deliveries if d.loose) > 1:
                 conn.execute(sql.load("ingest/delete_duplicate_line_items"), {"billing_period": key})
+                _check_one_export_per_account(conn, key)
             source_format = ",".join(sorted(formats))
             conn.execute(
                 sql.load("ingest/upsert_billing_load"),
@@ -106,6 +107,7 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
     loose: dict[str, bool] = {}
     ranks: dict[str, int] = {}
     formats_by_path: dict[str, str] = {}
+    exports: dict[str, str] = {}
     grouped: dict[tuple, FileGroup] = {}
     # Recency rank for de-duplication: a manifest's delivery outranks loose files, then newer wins.
     ordered = sorted(
@@ -116,7 +118,8 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
         label = store.display(f.path)
         local = materialize_local(store.local_path(f.path, workdir), label, workdir)
         reader = reader_for(f.path)
-        signature = tuple(csv_header(local, label)) if reader == "csv" else ()
+        # One read per identical header: a CUR 2.0 and a FOCUS Parquet file must never share a read.
+        signature = tuple(csv_header(local, label)) if reader == "csv" else parquet_columns(local, label)
         group = grouped.setdefault((reader, signature), FileGroup(reader=reader, paths=[], display={}))
         group.paths.append(local)
         group.display[str(local)] = label
@@ -124,6 +127,7 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
         versions[str(local)] = delivery.export_version or "loose"
         loose[str(local)] = delivery.loose
         ranks[str(local)] = rank
+        exports[str(local)] = delivery.manifest or ""
     selects, params, formats = [], {}, set()
     for i, group in enumerate(grouped.values()):
         describe(conn, group)
@@ -149,9 +153,34 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
             "source_formats": [formats_by_path[p] for p in paths],
             "file_ranks": [ranks[p] for p in paths],
             "loose_files": [loose[p] for p in paths],
+            # Which export a file belongs to: its manifest, or "loose <format>" without one.
+            "export_names": [exports[p] or f"loose {formats_by_path[p]} files" for p in paths],
         },
     )
     return selects, params, formats, source_files
+
+
+def parquet_columns(local, label: str) -> tuple[str, ...]:
+    import pyarrow.parquet as pq
+
+    try:
+        return tuple(pq.read_schema(local).names)
+    except Exception as exc:  # noqa: BLE001 - any unreadable footer is bad input, named with its file
+        raise BillingInputError(f"{label}: not a readable Parquet file ({exc})") from exc
+
+
+def _check_one_export_per_account(conn, key: str) -> None:
+    """Two exports of one account's bill (say CUR 2.0 and FOCUS) in one folder would count it twice."""
+    overlaps = conn.execute(
+        sql.load("ingest/select_billing_overlapping_exports"), {"billing_period": key}
+    ).fetchall()
+    if overlaps:
+        account, exports = overlaps[0]
+        raise BillingInputError(
+            f"billing period {key}: account {account or '(none)'} is billed by more than one export "
+            f"({'; '.join(exports)}): its cost would be counted twice. Point CUR_EXPORT_URI at one export "
+            "per account (for example the CUR 2.0 folder, not its parent holding a FOCUS export too)"
+        )
 
 
 def _check_every_file_loaded(conn, key: str, store: ExportStore, period: Period) -> None:
