@@ -130,3 +130,16 @@ def test_cur2_and_focus_parquet_are_read_separately(demo_exports, tmp_path):
     assert parquet_columns(cur2, "cur2") != parquet_columns(focus, "focus")
     assert "line_item_unblended_cost" in parquet_columns(cur2, "cur2")
     assert "BilledCost" in parquet_columns(focus, "focus")
+
+
+def test_period_without_its_manifest_is_reported_not_dropped(demo_exports, tmp_path):
+    import shutil
+
+    root = tmp_path / "cur2"
+    shutil.copytree(demo_exports["cur2"].root, root)
+    dropped = demo_exports["cur2"].periods[1]
+    for manifest_dir in root.rglob(f"metadata/BILLING_PERIOD={dropped}"):
+        shutil.rmtree(manifest_dir)
+    discovery = discover(open_store(str(root)))
+    assert f"{dropped}-01" not in [p.partition_key for p in discovery.periods.values()]
+    assert any(f"billing period {dropped}" in p and "no manifest" in p for p in discovery.problems)

@@ -233,6 +233,21 @@ def discover(store: ExportStore) -> Discovery:
         return any(root == "" or path == root or path.startswith(root + "/") for root in governed_roots)
 
     loose = [f for f in files if f.path in data_paths and not governed(f.path)]
+    # Data files inside an export whose period has no manifest at all (a deleted or not yet written
+    # manifest): which execution is current is unknown, so the period is reported, never guessed.
+    manifest_periods = {(export_root(m.path), m.period) for m in manifests}
+    orphans: dict[tuple[str, date], list[str]] = {}
+    for f in files:
+        if f.path in data_paths and governed(f.path):
+            root = next(r for r in governed_roots if r == "" or f.path.startswith(r + "/"))
+            period = period_from_path(f.path)
+            if period is not None and (root, period) not in manifest_periods:
+                orphans.setdefault((root, period), []).append(f.path)
+    for (root, period), paths in sorted(orphans.items()):
+        problems.append(
+            f"{store.display(root or '.')}: {len(paths)} data file(s) for billing period {period:%Y-%m} "
+            f"(e.g. {paths[0]}) but no manifest for that period, so which delivery is current is unknown"
+        )
     if loose:
         _assign_loose(store, loose, periods, problems)
     return Discovery(uri=store.uri, periods=dict(sorted(periods.items())), problems=problems)
