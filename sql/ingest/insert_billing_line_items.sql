@@ -1,6 +1,6 @@
 -- Insert one billing period's normalized line items. The incoming placeholder is the union of
 -- normalizing SELECTs built from the files' own headers (quoted identifiers only); every value is a
--- bound parameter. A line item with an empty cost field costs 0. Loose files contribute only their
+-- bound parameter. A line item with an empty cost field costs 0 and is flagged is_cost_missing. Loose files contribute only their
 -- rows of this period.
 -- Tag maps are cleaned and their keys normalized once per distinct map (an export has few), keyed by
 -- the map's 64-bit hash: exactly one tag set per hash, so the join can never duplicate a line item.
@@ -35,6 +35,7 @@ select
     incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags, tags_hash),
     coalesce(incoming.billed_cost, 0) as billed_cost,
     coalesce(incoming.effective_cost, 0) as effective_cost,
+    incoming.billed_cost is null as is_cost_missing,
     tag_sets.tags,
     tag_sets.tags_original,
     billing_files.source_file,

@@ -1,11 +1,11 @@
--- Guards on one landed billing period: rows present, every row carries the partition's period, no
--- NULL costs, and how many rows were charged outside the period (manifests that disagree with data).
+-- Guards on one landed billing period: rows present, line items whose cost field was empty in the
+-- export (landed as 0), and rows charged outside the period (a manifest that disagrees with its data).
 select
     count(*) as row_count,
-    count(*) filter (where billing_period <> $billing_period::date) as rows_in_other_period,
-    count(*) filter (where billed_cost is null or effective_cost is null) as rows_with_null_cost,
+    count(*) filter (where is_cost_missing) as rows_with_missing_cost,
     count(*) filter (
-        where date_trunc('month', charge_period_start) <> $billing_period::date
+        where charge_period_start is not null
+            and date_trunc('month', charge_period_start) <> $billing_period::date
     ) as rows_charged_outside_period,
     count(*) filter (where is_split_cost_allocation) as split_cost_allocation_rows
 from raw.billing_line_items

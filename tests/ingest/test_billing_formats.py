@@ -216,3 +216,22 @@ def test_loose_copy_of_a_manifest_file_is_not_counted_twice(tmp_path, warehouse_
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
         (source,) = conn.execute("select distinct source_file from raw.billing_line_items").fetchone()
     assert source.endswith(".csv.zip")  # the manifest's delivery wins over the loose copy
+
+
+def test_empty_cost_fields_land_as_zero_and_the_check_warns(warehouse_path, monkeypatch):
+    # The fivetran seed is a CUR 2.0 schema with (almost) every value empty, costs included.
+    monkeypatch.setenv("CUR_EXPORT_URI", str(FIXTURES / "cur2_fivetran"))
+    with dg.instance_for_test() as instance:
+        result = materialize(instance, warehouse_path, "2024-04-01")
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    rows, billed, _ = warehouse_totals(warehouse_path, "2024-04-01")
+    missing = checks["no_null_costs"].metadata["rows_with_missing_cost"].value
+    assert checks["rows_present"].passed
+    assert (
+        not checks["no_null_costs"].passed and checks["no_null_costs"].severity == dg.AssetCheckSeverity.WARN
+    )
+    assert 0 < missing <= rows
+    assert (
+        billed
+        == file_total([FIXTURES / "cur2_fivetran" / "aws_cost_report.csv"], "line_item_unblended_cost")[1]
+    )
