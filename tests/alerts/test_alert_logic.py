@@ -109,3 +109,14 @@ def test_run_failure_message_stays_within_slack_limits():
 def test_scrub_removes_tokens_and_webhook_urls():
     text = "failed xoxb-1-2-abc at https://hooks.slack.com/services/T/B/abc and custom-secret"
     assert scrub(text, ["custom-secret"]) == "failed *** at https://*** and ***"
+
+
+def test_a_latest_period_that_is_not_the_current_month_never_alerts():
+    # Loading only old exports (a backfill): their last month is the latest in the data, yet closed.
+    rows = [budget_row("b", PERIOD, actual=1200, projected=1500)]
+    assert due_budget_alerts(rows, link="x", today=dt.date(2026, 5, 14)) == []
+    assert keys(due_budget_alerts(rows, link="x", today=dt.date(2026, 3, 31))) == [
+        "actual:50",
+        "actual:80",
+        "actual:100",
+    ]

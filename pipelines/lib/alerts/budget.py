@@ -65,14 +65,20 @@ def due_budget_alerts(
     link: str,
     drivers: Callable[[Mapping[str, Any]], tuple[str, list[Driver]]] = lambda row: ("models", []),
     thresholds: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    today: dt.date | None = None,
 ) -> list[Alert]:
     """Every threshold crossed in the open billing period, lowest first.
+
+    ``today`` (UTC) makes "open" strict: the latest period in the data alerts only while it is the
+    month containing today, so loading old or closed months (a backfill) never alerts.
 
     ``thresholds`` maps a budget name to (actual, forecast) thresholds for rows that do not carry
     ``actual_thresholds``/``forecast_thresholds`` themselves. A forecast threshold that actual spend has
     already reached is not announced as a forecast: the actual alert says more.
     """
     period = open_period(rows)
+    if period is not None and today is not None and period != _period(today.replace(day=1)):
+        return []
     alerts: list[Alert] = []
     for row in rows:
         if row.get("billing_period") is not None and _period(row["billing_period"]) == period:

@@ -6,6 +6,7 @@ delivery only; they never open the warehouse) and `mlcost alerts check` all call
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -115,6 +116,7 @@ def check_budgets(conn: duckdb.DuckDBPyConnection, ledger: Ledger, settings: Ale
         link=asset_url(settings.ui_url, BUDGET_ASSET_KEY),
         drivers=lambda row: top_drivers(conn, row),
         thresholds=thresholds_from_budgets_file(),
+        today=dt.datetime.now(dt.UTC).date(),
     )
     return [alert for alert in alerts if ledger.record(alert)]
 
