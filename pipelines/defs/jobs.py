@@ -1,6 +1,17 @@
-"""Jobs and schedules that span sources: building the warehouse after ingestion."""
+"""Jobs, schedules and sensors that span sources: keeping SageMaker data fresh and rebuilding the
+warehouse after ingestion. (Billing deliveries are picked up by billing_export_sensor.)"""
+
+from datetime import UTC, datetime
 
 import dagster as dg
+
+from pipelines.defs.ingest.predictions import (
+    ingest_predictions,
+    partition_key_ranges,
+    prediction_partitions_to_refresh,
+)
+from pipelines.defs.ingest.sagemaker import ingest_sagemaker
+from pipelines.lib import settings
 
 # Everything downstream of the landed sources: the budgets file, dbt models (with their tests as
 # asset checks) and whatever publishes or reads the marts. Sources that call AWS have their own jobs
@@ -8,6 +19,7 @@ import dagster as dg
 BUILD_SELECTION = (
     dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
 ) | dg.AssetSelection.assets(["raw", "budgets"])
+INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions")
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
@@ -15,7 +27,7 @@ build_warehouse = dg.define_asset_job(
     description="Load budgets, run dbt build (staging, intermediate, marts and their tests) and publish the marts.",
 )
 
-# CUR lands a few times a day; the billing sensor loads new deliveries, this rebuilds the marts daily.
+# A safety net: the build also follows every ingest (build_after_ingest), this catches anything else.
 daily_build = dg.ScheduleDefinition(
     name="daily_build_warehouse",
     job=build_warehouse,
@@ -25,6 +37,66 @@ daily_build = dg.ScheduleDefinition(
 )
 
 
+@dg.schedule(
+    job=ingest_sagemaker,
+    cron_schedule="15 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext):
+    """Incremental SageMaker metadata every hour (only what changed since the last run is described)."""
+    if not settings.get("SAGEMAKER_REGIONS"):
+        return dg.SkipReason("SAGEMAKER_REGIONS is not set")
+    return dg.RunRequest()
+
+
+@dg.schedule(
+    job=ingest_predictions,
+    cron_schedule="30 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def hourly_prediction_counts(context: dg.ScheduleEvaluationContext):
+    """Every hour: today and the CLOUDWATCH_LOOKBACK_DAYS before it (late data), one run per day range."""
+    if not (settings.get("SAGEMAKER_REGIONS") or settings.get("PREDICTION_LOGS_URI")):
+        return dg.SkipReason("neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set")
+    now = datetime.now(UTC)
+    return [
+        dg.RunRequest(
+            run_key=f"{first}..{last}@{now:%Y-%m-%dT%H}",
+            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        )
+        for first, last in partition_key_ranges(prediction_partitions_to_refresh(now))
+    ]
+
+
+def _latest(instance: dg.DagsterInstance, job_name: str, statuses=None) -> dg.RunRecord | None:
+    records = instance.get_run_records(dg.RunsFilter(job_name=job_name, statuses=statuses), limit=1)
+    return records[0] if records else None
+
+
+@dg.sensor(job=build_warehouse, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
+def build_after_ingest(context: dg.SensorEvaluationContext):
+    """Rebuilds the marts once after new data landed: a successful ingest run that finished after the
+    latest build was requested. Several ingest runs in a row lead to one build, not one each."""
+    finished = [
+        r
+        for r in (_latest(context.instance, job, [dg.DagsterRunStatus.SUCCESS]) for job in INGEST_JOBS)
+        if r is not None and r.end_time is not None
+    ]
+    if not finished:
+        return dg.SkipReason("no successful ingest run yet")
+    newest = max(finished, key=lambda r: r.end_time)
+    last_build = _latest(context.instance, build_warehouse.name)
+    if last_build is not None and last_build.create_timestamp.timestamp() >= newest.end_time:
+        return dg.SkipReason(f"the marts were built after the last ingest ({newest.dagster_run.job_name})")
+    return dg.RunRequest(run_key=f"after-{newest.dagster_run.run_id}")
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(jobs=[build_warehouse], schedules=[daily_build])
+    return dg.Definitions(
+        jobs=[build_warehouse],
+        schedules=[daily_build, hourly_sagemaker_metadata, hourly_prediction_counts],
+        sensors=[build_after_ingest],
+    )
