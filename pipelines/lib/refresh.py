@@ -6,6 +6,7 @@ this process, which is therefore the warehouse's only writer while it works.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def _run(
 ) -> bool:
     started = time.monotonic()
     # The runs' full logs are in the Dagster UI; the terminal gets warnings and errors only.
-    level = settings.get("MLCOST_LOG_LEVEL") or "WARNING"
+    level = settings.get("MLCOST_LOG_LEVEL") or "CRITICAL"
     run_config = {
         **kwargs.pop("run_config", {}),
         "loggers": {"console": {"config": {"log_level": level.upper()}}},
@@ -62,8 +63,10 @@ def _failure_text(data) -> str:
         return "step failed"
     if data.user_failure_data and data.user_failure_data.description:
         return data.user_failure_data.description
-    message = data.error.message.strip() if data.error else "step failed"
-    return message.splitlines()[0] if message else "step failed"
+    message = data.error.message.strip() if data.error else ""
+    first = message.splitlines()[0] if message else "step failed"
+    # "dagster._core.definitions.events.Failure: billing period ..." -> "billing period ..."
+    return re.sub(r"^[\w.]+(Failure|Error|Exception): ", "", first)
 
 
 def refresh(
@@ -95,6 +98,12 @@ def refresh(
             instance.add_dynamic_partitions(billing_periods.name, keys)
             wanted = list(discovery.periods.values()) if force else periods_to_ingest(instance, discovery)
             if periods:
+                unknown = sorted(set(periods) - set(keys))
+                if unknown:
+                    report.fail(
+                        f"billing: no period {', '.join(unknown)} under {discovery.uri} (found: {', '.join(keys) or 'none'})"
+                    )
+                # Named periods are reloaded even when unchanged.
                 wanted = [p for p in discovery.periods.values() if p.partition_key in periods]
             report.note(f"billing: {len(keys)} period(s) under {discovery.uri}, {len(wanted)} new or changed")
             job = definitions.resolve_job_def("ingest_billing")
@@ -103,7 +112,7 @@ def refresh(
                 _run(
                     job, instance, report, f"billing {period.partition_key}",
                     partition_key=period.partition_key,
-                    run_config={"ops": {"raw__billing_line_items": {"config": {"force": force}}}},
+                    run_config={"ops": {"raw__billing_line_items": {"config": {"force": force or bool(periods)}}}},
                 )  # fmt: skip
         else:
             report.note("billing: CUR_EXPORT_URI is not set, skipped")

@@ -79,7 +79,8 @@ class LocalStore(ExportStore):
 class S3Store(ExportStore):
     def __init__(self, uri: str):
         import boto3
-        from botocore.config import Config
+
+        from pipelines.lib.aws import client_config
 
         self.uri = uri
         bucket, _, prefix = uri[len("s3://") :].partition("/")
@@ -88,7 +89,8 @@ class S3Store(ExportStore):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         # AWS_ENDPOINT_URL and the standard credential variables are honoured by boto3 itself.
-        self.client = boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 8}))
+        # AWS_RETRY_MODE / AWS_MAX_ATTEMPTS apply here as to every other AWS client.
+        self.client = boto3.client("s3", config=client_config())
 
     def _key(self, path: str) -> str:
         return f"{self.prefix}/{path}" if self.prefix else path
