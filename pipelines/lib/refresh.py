@@ -47,11 +47,9 @@ def _run(
         report.note(f"{label}: ok ({seconds:.1f}s, run {result.run_id[:8]})")
         return True
     errors = [
-        e.step_failure_data.error.message.strip().splitlines()[0]
+        _failure_text(e.step_failure_data)
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.STEP_FAILURE
-        and e.step_failure_data
-        and e.step_failure_data.error
     ]
     report.fail(f"{label}: {'; '.join(errors) or 'run failed'} (run {result.run_id[:8]})")
     return False
