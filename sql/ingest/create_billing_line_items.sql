@@ -22,7 +22,7 @@ create table if not exists raw.billing_line_items (
     pricing_unit varchar,
     billed_cost decimal(38, 10) not null,
     effective_cost decimal(38, 10) not null,
-    is_cost_missing boolean not null,
+    is_cost_missing boolean not null default false,
     list_cost decimal(38, 10),
     billing_currency varchar,
     commitment_discount_id varchar,
