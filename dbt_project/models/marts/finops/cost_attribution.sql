@@ -146,6 +146,10 @@ attributed as (
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
+            -- No model, but the owner is known (e.g. a notebook's team): say where that came from.
+            when coalesce(tag_team, tag_project, tag_environment) is not null then 'line_item_tag'
+            when coalesce(resource_team, resource_project, resource_environment) is not null
+                then resource_attribution_source
             else 'unattributed'
         end as attribution_source,
         billed_cost_allocated as billed_cost,
