@@ -19,14 +19,10 @@ import duckdb
 
 from pipelines.lib.billing import BillingInputError
 from pipelines.lib.billing.normalize import (
-    FileGroup,
-    describe,
-    materialize_local,
-    normalize,
+    file_select,
     prepare_connection,
     reader_for,
     short_error,
-    source_sql,
 )
 from pipelines.lib.billing.store import ExportStore, StoredFile, WorkDir
 
@@ -268,15 +264,10 @@ def _assign_loose(
         for f in loose:
             label = store.display(f.path)
             try:
-                local = materialize_local(store.local_path(f.path, workdir), label, workdir)
-                group = FileGroup(reader=reader_for(f.path), paths=[local], display={str(local): label})
-                describe(conn, group)
-                normalized = normalize(group)
-                source, params = source_sql(group)
-                sql = normalized.select.replace("{source}", source)
+                sql, params = file_select(conn, store, f.path, workdir)
                 rows = conn.execute(
                     f"select distinct row_billing_period from ({sql}) where row_billing_period is not null",  # noqa: S608
-                    {**params, **normalized.params},
+                    params,
                 ).fetchall()
             except (BillingInputError, duckdb.Error) as exc:
                 period = period_from_path(f.path) or _period_from_name(f.path)

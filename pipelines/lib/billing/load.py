@@ -15,6 +15,7 @@ from pipelines.lib.billing.normalize import (
     FileGroup,
     csv_header,
     describe,
+    file_select,
     materialize_local,
     normalize,
     prepare_connection,
@@ -199,15 +200,8 @@ def _diagnose(conn, store: ExportStore, period: Period, workdir, exc: duckdb.Err
     for f in period.files:
         label = store.display(f.path)
         try:
-            local = materialize_local(store.local_path(f.path, workdir), label, workdir)
-            group = FileGroup(reader=reader_for(f.path), paths=[local], display={str(local): label})
-            describe(conn, group)
-            normalized = normalize(group)
-            source, params = source_sql(group)
-            conn.execute(
-                f"select count(*) from ({normalized.select.replace('{source}', source)})",  # noqa: S608
-                {**params, **normalized.params},
-            ).fetchall()
+            sql_text, params = file_select(conn, store, f.path, workdir)
+            conn.execute(f"select count(*) from ({sql_text})", params).fetchall()  # noqa: S608
         except BillingInputError as file_exc:
             return file_exc
         except duckdb.Error as file_exc:

@@ -495,3 +495,14 @@ def _normalize_focus(group: FileGroup, label: str) -> Normalized:
         filename as source_path
     from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
     return Normalized(select=select, params={}, source_format="focus")
+
+
+def file_select(conn: duckdb.DuckDBPyConnection, store, path: str, workdir: Path) -> tuple[str, dict]:
+    """The normalizing SELECT (and its parameters) for one stored file read on its own."""
+    label = store.display(path)
+    local = materialize_local(store.local_path(path, workdir), label, workdir)
+    group = FileGroup(reader=reader_for(path), paths=[local], display={str(local): label})
+    describe(conn, group)
+    normalized = normalize(group)
+    source, params = source_sql(group)
+    return normalized.select.replace("{source}", source), {**params, **normalized.params}
