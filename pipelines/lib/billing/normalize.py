@@ -166,7 +166,7 @@ def describe(conn: duckdb.DuckDBPyConnection, group: FileGroup) -> None:
     try:
         rows = conn.execute(f"describe select * from {source}", params).fetchall()  # noqa: S608
     except duckdb.Error as exc:
-        raise BillingInputError(f"{_files_label(group)}: cannot be read ({_short(exc)})") from exc
+        raise BillingInputError(f"{_files_label(group)}: cannot be read ({short_error(exc)})") from exc
     group.columns = {row[0]: row[1] for row in rows if row[0] != "filename"}
 
 
@@ -175,7 +175,7 @@ def _files_label(group: FileGroup) -> str:
     return names[0] if len(names) == 1 else ", ".join(names)
 
 
-def _short(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     """DuckDB's message in one line, without echoing the offending data line (it may hold secrets)."""
     text = str(exc)
     first = text.splitlines()[0] if text.strip() else type(exc).__name__
@@ -187,10 +187,6 @@ def _short(exc: Exception) -> str:
     if line:
         return f"line {line.group(1)}: {first}"
     return first
-
-
-def short_error(exc: Exception) -> str:
-    return _short(exc)
 
 
 # ---------------------------------------------------------------------------------------------------

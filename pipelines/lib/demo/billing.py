@@ -219,44 +219,29 @@ def usage_specs(catalog: DemoCatalog) -> pa.Table:
             description=gp2_desc.format(GP2_GB_MONTH, LOCATIONS[job.region]),
         )
 
-    for job in catalog.processing_jobs:
-        it = job.instance_type
-        add(
-            job.account_id,
-            job.region,
-            "AmazonSageMaker",
-            "ML Instance",
-            f"Processing:{it}",
-            "RunInstance",
-            job.arn,
-            "Hrs",
-            SAGEMAKER_RATES[it],
-            float(job.instance_count),
-            job.started_at,
-            job.ended_at,
-            job.tags,
-            it,
-            description=f"${SAGEMAKER_RATES[it]:g} per Processing {it} hour",
-        )
-    for job in catalog.transform_jobs:
-        it = job.instance_type
-        add(
-            job.account_id,
-            job.region,
-            "AmazonSageMaker",
-            "ML Instance",
-            f"Tsform:{it}",
-            "RunInstance",
-            job.arn,
-            "Hrs",
-            SAGEMAKER_RATES[it],
-            float(job.instance_count),
-            job.started_at,
-            job.ended_at,
-            job.tags,
-            it,
-            description=f"${SAGEMAKER_RATES[it]:g} per Batch Transform {it} hour",
-        )
+    for jobs, usage, label in (
+        (catalog.processing_jobs, "Processing", "Processing"),
+        (catalog.transform_jobs, "Tsform", "Batch Transform"),
+    ):
+        for job in jobs:
+            it = job.instance_type
+            add(
+                job.account_id,
+                job.region,
+                "AmazonSageMaker",
+                "ML Instance",
+                f"{usage}:{it}",
+                "RunInstance",
+                job.arn,
+                "Hrs",
+                SAGEMAKER_RATES[it],
+                float(job.instance_count),
+                job.started_at,
+                job.ended_at,
+                job.tags,
+                it,
+                description=f"${SAGEMAKER_RATES[it]:g} per {label} {it} hour",
+            )
     for nb in catalog.notebooks:
         it = nb.instance_type
         add(
