@@ -132,7 +132,7 @@ def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 
 
 def print_summary() -> None:
-    _print_table("Top models by effective (amortized) cost, USD", *_query("demo/top_models"))
+    _print_table("Top models by effective (amortized) cost, per currency", *_query("demo/top_models"))
     _print_table("Cost per 1,000 predictions by endpoint", *_query("demo/cost_per_1k_predictions"))
     _print_table("Budgets, latest billing period", *_query("demo/budget_status"))
 

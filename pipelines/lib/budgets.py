@@ -6,7 +6,8 @@ The file is the contract users and scripts write against::
       - name: churn-model
         scope: model              # total | model | team | project | environment | category | service | tag:<key>
         value: churn
-        amount: 3000              # per billing period, in the billing currency
+        amount: 3000              # per billing period, in `currency`
+        currency: USD             # ISO 4217 code, default USD; only cost billed in it counts
         cost_basis: effective     # effective (default) | billed
         actual_thresholds: [50, 80, 100]   # default [80, 100]
         forecast_thresholds: [100]         # default [100]
@@ -28,8 +29,10 @@ COST_BASES = ("effective", "billed")
 CATEGORIES = ("training", "inference", "processing", "notebook", "storage", "data_transfer", "other")
 DEFAULT_ACTUAL_THRESHOLDS = (80.0, 100.0)
 DEFAULT_FORECAST_THRESHOLDS = (100.0,)
-KEYS = {"name", "scope", "value", "amount", "cost_basis", "actual_thresholds", "forecast_thresholds"}
+DEFAULT_CURRENCY = "USD"
+KEYS = {"name", "scope", "value", "amount", "currency", "cost_basis", "actual_thresholds", "forecast_thresholds"}
 _TAG_SCOPE = re.compile(r"^tag:[^\s:]+$", re.IGNORECASE)
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
 class BudgetsFileError(ValueError):
@@ -48,6 +51,7 @@ class Budget:
     scope: str
     value: str | None
     amount: Decimal
+    currency: str = DEFAULT_CURRENCY
     cost_basis: str = "effective"
     actual_thresholds: tuple[float, ...] = DEFAULT_ACTUAL_THRESHOLDS
     forecast_thresholds: tuple[float, ...] = DEFAULT_FORECAST_THRESHOLDS
@@ -188,6 +192,19 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             elif amount < 0:
                 problems.append((_line(fields["amount"]), f"{label}negative amount {amount}"))
 
+        # Amounts in different currencies are never added up: a budget counts only its currency.
+        currency = DEFAULT_CURRENCY
+        if "currency" in fields:
+            currency = (_scalar(fields["currency"]) or "").strip().upper()
+            if not _CURRENCY.match(currency):
+                problems.append(
+                    (
+                        _line(fields["currency"]),
+                        f"{label}currency {_scalar(fields['currency'])!r} is not a 3-letter ISO 4217 code "
+                        "(e.g. USD, EUR, JPY)",
+                    )
+                )
+
         cost_basis = "effective"
         if "cost_basis" in fields:
             cost_basis = (_scalar(fields["cost_basis"]) or "").strip().lower()
@@ -213,6 +230,7 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
                     scope=scope,
                     value=value,
                     amount=amount,
+                    currency=currency,
                     cost_basis=cost_basis,
                     actual_thresholds=actual,
                     forecast_thresholds=forecast,

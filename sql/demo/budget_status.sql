@@ -3,6 +3,7 @@ select
     budget_name,
     scope_type,
     scope_value,
+    billing_currency,
     budget_amount,
     round(actual_cost, 2) as actual_cost,
     round(projected_cost, 2) as projected_cost,

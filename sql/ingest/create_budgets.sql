@@ -5,6 +5,7 @@ create table if not exists raw.budgets (
     scope varchar not null,
     scope_value varchar,
     amount decimal(38, 10) not null,
+    currency varchar not null default 'USD',
     cost_basis varchar not null,
     actual_thresholds double[] not null,
     forecast_thresholds double[] not null,

@@ -1,10 +1,12 @@
 -- Every budget in the latest billing period: spend so far, where the month will land (with an
--- interval from recent daily variation) and the status alerts use (ok, warning, critical).
+-- interval from recent daily variation) and the status alerts use (ok, warning, critical). Each
+-- budget counts the cost billed in its own currency; uncounted_currencies lists the others.
 select
     budget_name,
     scope_type,
     scope_value,
     cost_basis,
+    billing_currency,
     round(budget_amount, 2) as budget_amount,
     round(actual_cost, 2) as actual_cost,
     round(projected_cost, 2) as projected_cost,
@@ -14,6 +16,7 @@ select
     projected_pct,
     data_through_date,
     status,
+    uncounted_currencies,
 from marts.budget_projection
 where billing_period = (select max(billing_period) from marts.budget_projection)
 order by case status when 'critical' then 0 when 'warning' then 1 else 2 end, projected_pct desc nulls last

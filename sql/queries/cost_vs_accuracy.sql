@@ -6,6 +6,7 @@ select
     metric.key as metric_name,
     round(metric.value, 4) as metric_value,
     round(cost, 2) as training_cost,
+    billing_currency,
     cost_source,
     instance_type,
     instance_count,

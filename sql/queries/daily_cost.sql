@@ -1,12 +1,13 @@
 -- Daily cost over the last 30 days of data, by category: the first chart anyone asks for.
 -- Effective cost spreads savings plans and reservations over the usage they cover; billed cost is
--- what the invoice says.
+-- what the invoice says. One row per currency too: amounts in different currencies are never added.
 select
     usage_date,
     category,
+    billing_currency,
     round(sum(effective_cost), 2) as effective_cost,
     round(sum(billed_cost), 2) as billed_cost,
 from marts.cost_by_model
 where usage_date > (select max(usage_date) - interval 30 day from marts.cost_by_model)
-group by usage_date, category
-order by usage_date, effective_cost desc
+group by usage_date, category, billing_currency
+order by usage_date, billing_currency, effective_cost desc

@@ -1,8 +1,10 @@
 -- The models whose effective cost changed most against the previous billing period (the open
--- month is partial: compare it with care, or use budget_status.sql for its projection).
+-- month is partial: compare it with care, or use budget_status.sql for its projection). Each
+-- model and currency is compared with the same currency's previous month.
 select
     billing_period,
     model_name,
+    billing_currency,
     round(previous_effective_cost, 2) as previous_effective_cost,
     round(effective_cost, 2) as effective_cost,
     round(effective_cost_change, 2) as effective_cost_change,

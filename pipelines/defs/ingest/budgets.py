@@ -22,6 +22,7 @@ def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.
         ensure_raw_tables(conn)
         conn.execute("begin transaction")
         try:
+            conn.execute(sql.load("ingest/add_budgets_currency"))
             conn.execute(sql.load("ingest/delete_budgets"))
             for budget in loaded:
                 conn.execute(
@@ -31,6 +32,7 @@ def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.
                         "scope": budget.scope,
                         "scope_value": budget.value,
                         "amount": str(budget.amount),
+                        "currency": budget.currency,
                         "cost_basis": budget.cost_basis,
                         "actual_thresholds": list(budget.actual_thresholds),
                         "forecast_thresholds": list(budget.forecast_thresholds),

@@ -12,8 +12,7 @@ periods as (
         -- at or after the next midnight. Lines covering more than a day (monthly fees) say nothing.
         max(charge_period_end_at) filter (
             where charge_period_end_at - charge_period_start_at <= interval 1 day
-        ) as covered_to_at,
-        mode(billing_currency) as billing_currency
+        ) as covered_to_at
     from line_items
     group by billing_period
 ),
@@ -29,8 +28,7 @@ final as (
                 cast(billing_period - interval 1 day as date),
                 cast(cast(covered_to_at as date) - interval 1 day as date)
             )
-        ) as data_through_date,
-        billing_currency
+        ) as data_through_date
     from periods
 )
 

@@ -1,5 +1,6 @@
--- One row per budget, billing period and usage date with cost in the budget's scope, on the
--- budget's cost basis.
+-- One row per budget, billing period, usage date and billing currency with cost in the budget's
+-- scope, on the budget's cost basis. Currencies stay apart: budget_projection counts only the
+-- budget's own.
 with
 
 budgets as (
@@ -19,6 +20,7 @@ column_scoped as (
         budgets.budget_name,
         costs.billing_period,
         costs.usage_date,
+        costs.billing_currency,
         sum(case when budgets.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end) as cost
     from budgets
     inner join costs
@@ -42,6 +44,7 @@ tag_scoped as (
         budgets.budget_name,
         line_items.billing_period,
         line_items.usage_date,
+        line_items.billing_currency,
         sum(case when budgets.cost_basis = 'billed' then line_items.billed_cost else line_items.effective_cost end) as cost
     from budgets
     inner join line_items

@@ -18,24 +18,46 @@ budget_periods as (
         periods.billing_period,
         periods.days_in_period,
         periods.data_through_date,
-        periods.billing_currency,
         date_diff('day', periods.billing_period, periods.data_through_date) + 1 as days_elapsed
     from budgets
     cross join periods
+),
+
+-- Only cost in the budget's currency counts: amounts in other currencies are never converted or
+-- added (they are listed in uncounted_currencies instead).
+budget_daily_costs as (
+    select daily_costs.*
+    from daily_costs
+    inner join budgets
+        on
+            daily_costs.budget_name = budgets.budget_name
+            and daily_costs.billing_currency = budgets.billing_currency
+),
+
+uncounted as (
+    select
+        daily_costs.budget_name,
+        daily_costs.billing_period,
+        list(distinct coalesce(daily_costs.billing_currency, 'unknown') order by coalesce(daily_costs.billing_currency, 'unknown'))
+            as uncounted_currencies
+    from daily_costs
+    inner join budgets on daily_costs.budget_name = budgets.budget_name
+    where daily_costs.billing_currency is distinct from budgets.billing_currency
+    group by all
 ),
 
 totals as (
     select
         budget_periods.budget_name,
         budget_periods.billing_period,
-        coalesce(sum(daily_costs.cost), 0) as actual_cost,
-        coalesce(sum(daily_costs.cost) filter (where daily_costs.usage_date <= budget_periods.data_through_date), 0)
+        coalesce(sum(budget_daily_costs.cost), 0) as actual_cost,
+        coalesce(sum(budget_daily_costs.cost) filter (where budget_daily_costs.usage_date <= budget_periods.data_through_date), 0)
             as complete_days_cost
     from budget_periods
-    left join daily_costs
+    left join budget_daily_costs
         on
-            budget_periods.budget_name = daily_costs.budget_name
-            and budget_periods.billing_period = daily_costs.billing_period
+            budget_periods.budget_name = budget_daily_costs.budget_name
+            and budget_periods.billing_period = budget_daily_costs.billing_period
     group by all
 ),
 
@@ -59,21 +81,25 @@ recent_daily_costs as (
         recent_days.budget_name,
         recent_days.billing_period,
         recent_days.recent_date,
-        coalesce(sum(daily_costs.cost), 0) as cost
+        coalesce(sum(budget_daily_costs.cost), 0) as cost
     from recent_days
-    left join daily_costs
+    left join budget_daily_costs
         on
-            recent_days.budget_name = daily_costs.budget_name
-            and recent_days.billing_period = daily_costs.billing_period
-            and recent_days.recent_date = daily_costs.usage_date
+            recent_days.budget_name = budget_daily_costs.budget_name
+            and recent_days.billing_period = budget_daily_costs.billing_period
+            and recent_days.recent_date = budget_daily_costs.usage_date
     group by all
 ),
 
+-- Everything below stays DECIMAL: the mean is divided exactly (divide_money), so min <= mean <= max
+-- holds to the last decimal and projected_low <= projected_cost <= projected_high by construction.
+-- (avg() would return a DOUBLE and, on a bill of millions, put the projections out of order in
+-- the 10th decimal.)
 recent_stats as (
     select
         budget_name,
         billing_period,
-        avg(cost) as run_rate_per_day,
+        {{ divide_money('sum(cost)', 'count(*)') }} as run_rate_per_day,
         min(cost) as min_daily_cost,
         max(cost) as max_daily_cost
     from recent_daily_costs
@@ -109,6 +135,7 @@ projected as (
             totals.actual_cost,
             totals.complete_days_cost + coalesce(recent_stats.max_daily_cost, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
         ) as projected_high,
+        coalesce(uncounted.uncounted_currencies, []::varchar[]) as uncounted_currencies,
         budget_periods.actual_thresholds,
         budget_periods.forecast_thresholds
     from budget_periods
@@ -120,14 +147,25 @@ projected as (
         on
             budget_periods.budget_name = recent_stats.budget_name
             and budget_periods.billing_period = recent_stats.billing_period
+    left join uncounted
+        on
+            budget_periods.budget_name = uncounted.budget_name
+            and budget_periods.billing_period = uncounted.billing_period
 ),
 
+-- Percentages are DOUBLE rounded to 4 decimals, for display and sorting. Whether a threshold is
+-- reached is decided on the DECIMAL amounts (cost x 100 >= amount x threshold), so a cost a
+-- hair below the budget is never rounded up to 100%.
 percentages as (
     select
         *,
         -- A budget of zero has no percentage: any spend at all is over it.
         round(100.0 * actual_cost / nullif(budget_amount, 0), 4) as actual_pct,
-        round(100.0 * projected_cost / nullif(budget_amount, 0), 4) as projected_pct
+        round(100.0 * projected_cost / nullif(budget_amount, 0), 4) as projected_pct,
+        list_filter(actual_thresholds, lambda t: actual_cost * 100 >= budget_amount * cast(t as decimal(18, 6)))
+            as reached_actual_thresholds,
+        list_filter(forecast_thresholds, lambda t: projected_cost * 100 >= budget_amount * cast(t as decimal(18, 6)))
+            as reached_forecast_thresholds
     from projected
 ),
 
@@ -156,22 +194,24 @@ final as (
         forecast_thresholds,
         case
             when budget_amount = 0 then case when actual_cost > 0 then [100.0] else cast([] as double[]) end
-            else list_filter(actual_thresholds, lambda t: actual_pct >= t)
+            else reached_actual_thresholds
         end as crossed_actual_thresholds,
         case
             when budget_amount = 0 then case when projected_cost > 0 then [100.0] else cast([] as double[]) end
-            else list_filter(forecast_thresholds, lambda t: projected_pct >= t)
+            else reached_forecast_thresholds
         end as crossed_forecast_thresholds,
         case
             when budget_amount = 0
                 then
                     case when actual_cost > 0 then 'critical' when projected_cost > 0 then 'warning' else 'ok' end
-            when actual_pct >= 100 then 'critical'
-            -- Warning thresholds are the actual thresholds below 100; the forecast one defaults to 100.
-            when actual_pct >= coalesce(list_min(list_filter(actual_thresholds, lambda t: t < 100)), 100) then 'warning'
-            when projected_pct >= coalesce(list_min(forecast_thresholds), 100) then 'warning'
+            when actual_cost >= budget_amount then 'critical'
+            -- Warning: an actual threshold below 100 reached, or a forecast threshold (100 when none is set).
+            when list_min(reached_actual_thresholds) < 100 then 'warning'
+            when len(reached_forecast_thresholds) > 0 then 'warning'
+            when len(forecast_thresholds) = 0 and projected_cost >= budget_amount then 'warning'
             else 'ok'
-        end as status
+        end as status,
+        uncounted_currencies
     from percentages
 )
 

@@ -17,7 +17,7 @@ final as (
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
         -- Part of the grain: amounts in different currencies (a FOCUS export mixing providers) are
-        -- never added up; the test one_currency_per_billing_period warns when that happens.
+        -- never added up.
         billing_currency,
         cast(sum(line_items) as bigint) as line_items
     from costs

@@ -12,11 +12,13 @@ costs as (
     select * from {{ ref('cost_attribution') }}
 ),
 
+-- Per job and billing currency: amounts in different currencies are never added up.
 billed_jobs as (
     select
         sagemaker_resource_name as training_job_name,
         resource_account_id as account_id,
         resource_region as region,
+        billing_currency,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         -- The attribution the bill got (line tags first) wins over the job's own tags.
@@ -31,15 +33,70 @@ billed_jobs as (
 
 -- What an instance hour of training cost on this bill, to estimate jobs the bill cannot name
 -- (ARN missing from the export, or resource IDs not enabled).
+-- A rate, not an amount: a DOUBLE (usage_quantity is one), turned back into DECIMAL money once
+-- multiplied by the job's hours.
 hourly_rates as (
     select
         lower(split_part(usage_type, ':', 2)) as instance_type,
         pricing_model = 'spot' as is_spot,
+        billing_currency,
         sum(effective_cost) / nullif(sum(usage_quantity), 0) as hourly_rate
     from costs
     where category = 'training' and usage_type like '%:ml.%' and pricing_model in ('on_demand', 'spot', 'savings_plan')
     group by all
     having sum(usage_quantity) > 0
+),
+
+-- The rate for each job in each currency the bill has one in: the spot rate for managed spot
+-- jobs when the bill has one, else the on-demand rate.
+job_rates as (
+    select
+        jobs.training_job_arn,
+        hourly_rates.billing_currency,
+        hourly_rates.hourly_rate
+    from jobs
+    inner join hourly_rates
+        on
+            lower(jobs.instance_type) = hourly_rates.instance_type
+            and (not hourly_rates.is_spot or jobs.is_managed_spot)
+    qualify row_number() over (
+        partition by jobs.training_job_arn, hourly_rates.billing_currency order by hourly_rates.is_spot desc
+    ) = 1
+),
+
+-- One row per job and currency of its bill lines; a job the bill does not name gets one row per
+-- currency it can be estimated in, or one row without a currency when it cannot be.
+job_currencies as (
+    select
+        jobs.training_job_arn,
+        billed_jobs.billing_currency,
+        billed_jobs.billed_cost,
+        billed_jobs.effective_cost,
+        billed_jobs.model_name,
+        billed_jobs.team,
+        billed_jobs.project,
+        billed_jobs.environment
+    from jobs
+    inner join billed_jobs
+        on
+            jobs.training_job_name = billed_jobs.training_job_name
+            and coalesce(jobs.account_id, '') = coalesce(billed_jobs.account_id, '')
+            and coalesce(jobs.region, '') = coalesce(billed_jobs.region, '')
+),
+
+unbilled_currencies as (
+    select
+        jobs.training_job_arn,
+        job_rates.billing_currency
+    from jobs
+    left join job_rates on jobs.training_job_arn = job_rates.training_job_arn
+    where not exists (select 1 from job_currencies where job_currencies.training_job_arn = jobs.training_job_arn)
+),
+
+job_rows as (
+    select * from job_currencies
+    union all by name
+    select * from unbilled_currencies
 ),
 
 final as (
@@ -48,10 +105,11 @@ final as (
         jobs.training_job_arn,
         jobs.account_id,
         jobs.region,
-        coalesce(billed_jobs.model_name, {{ tag_lookup('jobs.tags', 'aliases.model_name_aliases') }}, 'unattributed') as model_name,
-        coalesce(billed_jobs.team, {{ tag_lookup('jobs.tags', 'aliases.team_aliases') }}, 'unattributed') as team,
-        coalesce(billed_jobs.project, {{ tag_lookup('jobs.tags', 'aliases.project_aliases') }}, 'unattributed') as project,
-        coalesce(billed_jobs.environment, {{ tag_lookup('jobs.tags', 'aliases.environment_aliases') }}, 'unattributed') as environment,
+        job_rows.billing_currency,
+        coalesce(job_rows.model_name, {{ tag_lookup('jobs.tags', 'aliases.model_name_aliases') }}, 'unattributed') as model_name,
+        coalesce(job_rows.team, {{ tag_lookup('jobs.tags', 'aliases.team_aliases') }}, 'unattributed') as team,
+        coalesce(job_rows.project, {{ tag_lookup('jobs.tags', 'aliases.project_aliases') }}, 'unattributed') as project,
+        coalesce(job_rows.environment, {{ tag_lookup('jobs.tags', 'aliases.environment_aliases') }}, 'unattributed') as environment,
         jobs.status,
         jobs.created_at,
         jobs.started_at,
@@ -67,26 +125,23 @@ final as (
             when jobs.is_managed_spot and jobs.training_seconds > 0
                 then round(100.0 * (1 - jobs.billable_seconds / jobs.training_seconds), 4)
         end as spot_savings_pct,
-        billed_jobs.billed_cost,
-        billed_jobs.effective_cost,
+        job_rows.billed_cost,
+        job_rows.effective_cost,
         -- BillableTimeInSeconds is per instance: multiply by the instance count.
         cast(
-            jobs.billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0
-            * coalesce(spot_rate.hourly_rate, on_demand_rate.hourly_rate)
+            jobs.billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0 * job_rates.hourly_rate
             as decimal(38, 10)
         ) as estimated_cost,
         coalesce(
-            billed_jobs.effective_cost,
+            job_rows.effective_cost,
             cast(
-                jobs.billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0
-                * coalesce(spot_rate.hourly_rate, on_demand_rate.hourly_rate)
+                jobs.billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0 * job_rates.hourly_rate
                 as decimal(38, 10)
             )
         ) as cost,
         case
-            when billed_jobs.effective_cost is not null then 'bill'
-            when coalesce(spot_rate.hourly_rate, on_demand_rate.hourly_rate) is not null and jobs.billable_seconds is not null
-                then 'estimate'
+            when job_rows.effective_cost is not null then 'bill'
+            when job_rates.hourly_rate is not null and jobs.billable_seconds is not null then 'estimate'
             else 'unknown'
         end as cost_source,
         jobs.algorithm,
@@ -94,20 +149,11 @@ final as (
         jobs.final_metrics
     from jobs
     cross join aliases
-    left join billed_jobs
+    inner join job_rows on jobs.training_job_arn = job_rows.training_job_arn
+    left join job_rates
         on
-            jobs.training_job_name = billed_jobs.training_job_name
-            and coalesce(jobs.account_id, '') = coalesce(billed_jobs.account_id, '')
-            and coalesce(jobs.region, '') = coalesce(billed_jobs.region, '')
-    left join hourly_rates as spot_rate
-        on
-            lower(jobs.instance_type) = spot_rate.instance_type
-            and jobs.is_managed_spot
-            and spot_rate.is_spot
-    left join hourly_rates as on_demand_rate
-        on
-            lower(jobs.instance_type) = on_demand_rate.instance_type
-            and not on_demand_rate.is_spot
+            job_rows.training_job_arn = job_rates.training_job_arn
+            and job_rows.billing_currency = job_rates.billing_currency
 )
 
 select * from final

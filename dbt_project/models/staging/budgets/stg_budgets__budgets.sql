@@ -13,6 +13,8 @@ final as (
         lower(trim(scope_value)) as scope_value,
         coalesce(lower(cost_basis), 'effective') as cost_basis,
         amount as budget_amount,
+        -- A budget counts cost in its own currency only (ISO 4217, upper-case; USD unless the file says).
+        upper(coalesce(currency, 'USD')) as billing_currency,
         coalesce(actual_thresholds, [80.0, 100.0]) as actual_thresholds,
         coalesce(forecast_thresholds, [100.0]) as forecast_thresholds,
         source_file,
