@@ -107,6 +107,17 @@ def _line(
     }
 
 
+def line_item(
+    period: datetime, start: datetime | None, hours: int, usage_type: str, charge_type: str, billed, **kwargs
+) -> dict:
+    """One raw line item; keyword arguments as in the sample (resource, tags, service, code, ...)
+    plus any raw column, e.g. billing_currency."""
+    keys = {"effective", "resource", "tags", "service", "code", "split", "quantity", "commitment"}
+    extra = {k: v for k, v in kwargs.items() if k not in keys}
+    own = {k: v for k, v in kwargs.items() if k in keys}
+    return {**_line(period, start, hours, usage_type, charge_type, billed, **own), **extra}
+
+
 def line_items() -> list[dict]:
     rows = []
     churn = arn("endpoint", "churn-prod")
@@ -509,8 +520,9 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict], defau
         conn.execute(f"insert into raw.{table} ({columns}) values ({params})", full)
 
 
-def build(path: Path) -> None:
-    """Create the raw tables and fill them with the sample data."""
+def build(path: Path, extra_line_items: list[dict] = ()) -> None:
+    """Create the raw tables and fill them with the sample data (and `extra_line_items`, rows made
+    with `line_item`, e.g. in other currencies)."""
     conn = duckdb.connect(str(path))
     try:
         ensure_raw_tables(conn)
@@ -520,7 +532,7 @@ def build(path: Path) -> None:
         _insert(
             conn,
             "billing_line_items",
-            line_items(),
+            line_items() + list(extra_line_items),
             {
                 "billing_account_id": ACCOUNT,
                 "sub_account_id": ACCOUNT,

@@ -56,6 +56,11 @@ def test_invalid_budgets_file_names_each_line_and_reason():
             "unknown category",
         ),
         ("budgets:\n  - name: a\n    scope: [total\n", 4, "not valid YAML"),
+        (
+            "budgets:\n  - name: a\n    scope: total\n    amount: 5\n    currency: dollars\n",
+            5,
+            "currency 'dollars' is not a 3-letter ISO 4217 code",
+        ),
     ],
 )
 def test_each_malformed_budget_is_reported_with_its_line(text, line, reason):
@@ -70,6 +75,11 @@ def test_defaults_and_tag_scopes_parse():
     assert by_name["everything"].cost_basis == "effective"
     assert by_name["everything"].actual_thresholds == (80.0, 100.0)
     assert by_name["everything"].forecast_thresholds == (100.0,)
+    assert by_name["everything"].currency == "USD"
+    assert (
+        budgets.parse("budgets:\n  - {name: a, scope: total, amount: 5, currency: eur}\n")[0].currency
+        == "EUR"
+    )
     assert by_name["churn"].actual_thresholds == (50.0, 80.0, 100.0)
     assert by_name["risk-by-tag"].scope == "tag:team"
     assert by_name["no-notebooks"].amount == Decimal(0)
@@ -81,6 +91,29 @@ def test_shipped_budgets_file_is_valid_and_has_a_total_of_25000():
     totals = [b for b in parsed if b.scope == "total"]
     assert [b.amount for b in totals] == [Decimal(25000)]
     assert any(b.scope == "model" for b in parsed)
+
+
+def test_budgets_asset_adds_the_currency_column_to_an_older_warehouse(warehouse_path, monkeypatch, tmp_path):
+    with duckdb.connect(str(warehouse_path)) as conn:
+        conn.execute("create schema raw")
+        conn.execute(
+            "create table raw.budgets (budget_name varchar primary key, scope varchar not null, "
+            "scope_value varchar, amount decimal(38, 10) not null, cost_basis varchar not null, "
+            "actual_thresholds double[] not null, forecast_thresholds double[] not null, "
+            "source_file varchar not null, source_line integer not null, loaded_at timestamp not null)"
+        )
+    path = tmp_path / "budgets.yml"
+    path.write_text(
+        "budgets:\n  - {name: eu, scope: total, amount: 5, currency: EUR}\n  - {name: us, scope: total, amount: 5}\n"
+    )
+    monkeypatch.setenv("BUDGETS_FILE", str(path))
+    result = dg.materialize(
+        [budgets_asset], resources={"warehouse": DuckDBResource(database=str(warehouse_path))}
+    )
+    assert result.success
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = conn.execute("select budget_name, currency from raw.budgets order by 1").fetchall()
+    assert rows == [("eu", "EUR"), ("us", "USD")]
 
 
 def test_budgets_asset_replaces_the_table_and_refuses_a_bad_file(warehouse_path, monkeypatch):
