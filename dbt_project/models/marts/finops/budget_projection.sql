@@ -135,7 +135,7 @@ projected as (
             totals.actual_cost,
             totals.complete_days_cost + coalesce(recent_stats.max_daily_cost, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
         ) as projected_high,
-        coalesce(uncounted.uncounted_currencies, []::varchar[]) as uncounted_currencies,
+        coalesce(uncounted.uncounted_currencies, cast([] as varchar[])) as uncounted_currencies,
         budget_periods.actual_thresholds,
         budget_periods.forecast_thresholds
     from budget_periods

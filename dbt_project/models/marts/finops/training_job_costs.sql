@@ -90,7 +90,10 @@ unbilled_currencies as (
         job_rates.billing_currency
     from jobs
     left join job_rates on jobs.training_job_arn = job_rates.training_job_arn
-    where not exists (select 1 from job_currencies where job_currencies.training_job_arn = jobs.training_job_arn)
+    where not exists (
+        select 1 from job_currencies
+        where job_currencies.training_job_arn = jobs.training_job_arn
+    )
 ),
 
 job_rows as (
