@@ -114,6 +114,8 @@ def test_budgets_asset_adds_the_currency_column_to_an_older_warehouse(warehouse_
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
         rows = conn.execute("select budget_name, currency from raw.budgets order by 1").fetchall()
     assert rows == [("eu", "EUR"), ("us", "USD")]
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["budget_amount_by_currency"].data == {"EUR": "5", "USD": "5"}
 
 
 def test_budgets_asset_replaces_the_table_and_refuses_a_bad_file(warehouse_path, monkeypatch):

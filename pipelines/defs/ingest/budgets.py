@@ -49,6 +49,12 @@ def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.
         metadata={
             "row_count": dg.MetadataValue.int(len(loaded)),
             "budgets_file": dg.MetadataValue.path(str(path)),
-            "total_budget_amount": dg.MetadataValue.float(float(sum(b.amount for b in loaded))),
+            # Per currency: amounts in different currencies are never added up.
+            "budget_amount_by_currency": dg.MetadataValue.json(
+                {
+                    c: str(sum(b.amount for b in loaded if b.currency == c))
+                    for c in sorted({b.currency for b in loaded})
+                }
+            ),
         }
     )
