@@ -30,7 +30,16 @@ CATEGORIES = ("training", "inference", "processing", "notebook", "storage", "dat
 DEFAULT_ACTUAL_THRESHOLDS = (80.0, 100.0)
 DEFAULT_FORECAST_THRESHOLDS = (100.0,)
 DEFAULT_CURRENCY = "USD"
-KEYS = {"name", "scope", "value", "amount", "currency", "cost_basis", "actual_thresholds", "forecast_thresholds"}
+KEYS = {
+    "name",
+    "scope",
+    "value",
+    "amount",
+    "currency",
+    "cost_basis",
+    "actual_thresholds",
+    "forecast_thresholds",
+}
 _TAG_SCOPE = re.compile(r"^tag:[^\s:]+$", re.IGNORECASE)
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
