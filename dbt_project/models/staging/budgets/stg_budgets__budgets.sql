@@ -13,8 +13,10 @@ final as (
         lower(trim(scope_value)) as scope_value,
         coalesce(lower(cost_basis), 'effective') as cost_basis,
         amount as budget_amount,
-        coalesce(actual_thresholds, [80.0, 100.0]) as actual_thresholds,
-        coalesce(forecast_thresholds, [100.0]) as forecast_thresholds,
+        -- Never null: the budgets ingest fills in the default thresholds (pipelines/lib/budgets.py,
+        -- their one place).
+        actual_thresholds,
+        forecast_thresholds,
         source_file,
         source_line
     from source
