@@ -165,8 +165,9 @@ final as (
         -- Announced only on the last few days of data, so the first build over a year of history
         -- does not page anyone for last spring.
         date_diff('day', deviations.usage_date, bounds.data_through_date) < {{ lookback_days }} as is_alert_due,
-        -- A spike more than a week old is history, not news: a pending alert not sent by then is not sent.
-        cast(deviations.usage_date + interval 7 day as date) as due_until_date
+        -- News while among the last days of data, plus a week's grace for a Slack outage or late
+        -- data; a pending alert not sent by then is history and is not sent.
+        cast(deviations.usage_date + to_days({{ lookback_days }} + 7) as date) as due_until_date
     from deviations
     cross join bounds
     where
