@@ -99,7 +99,7 @@ ranked_drivers as (
         *,
         row_number() over (
             partition by budget_name, billing_period, billing_currency
-            order by driver_cost desc, driver_name
+            order by driver_cost desc, driver_name asc
         ) as driver_rank
     from driver_costs
     where driver_cost > 0
