@@ -24,7 +24,8 @@ INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions")
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=BUILD_SELECTION,
-    description="Load budgets, run dbt build (staging, intermediate, marts and their tests) and publish the marts.",
+    description="Load budgets, run dbt build (staging, intermediate, marts and their tests), publish the marts, "
+    "then record newly due alerts (alerts/ledger).",
 )
 
 # A safety net: the build also follows every ingest (build_after_ingest), this catches anything else.

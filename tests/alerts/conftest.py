@@ -1,19 +1,24 @@
-"""Fixtures for the alert tests: a Slack-like server, a real Dagster instance, a real DuckDB file, and
-a harness that ticks the real sensors and runs the jobs they request, as the Dagster daemon would."""
+"""Fixtures for the alert tests: a Slack-like server, a real Dagster instance, a real DuckDB file, the
+real alert models, and a harness that does what the end of a build and the delivery sensor do."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.alerts import sensors as alert_sensors
-from pipelines.lib.alerts.service import BUDGET_ASSET_KEY
+from pipelines.defs.alerts.assets import alert_ledger
+from pipelines.lib import published
+from pipelines.lib.alerts.ledger import Ledger
+from pipelines.lib.settings import REPO_ROOT
 from tests.alerts.slack_server import FakeSlack
 
 # What the whole alert suite exercised; printed at the end of the run.
@@ -22,11 +27,32 @@ EXERCISED: Counter = Counter()
 WEBHOOK_PATH = "/services/T0SECRET/B0SECRET/xyzSecretWebhookToken123"
 BOT_TOKEN = "xoxb-1234-5678-secretBotToken"
 
+# The marts the alert models read, with the columns they use, for tests that leave one empty.
+INPUT_TABLES = {
+    "budget_projection": (
+        "budget_name varchar, scope_type varchar, scope_value varchar, cost_basis varchar, "
+        "budget_amount decimal(38, 10), billing_period date, billing_currency varchar, "
+        "actual_cost decimal(38, 10), data_through_date date, projected_cost decimal(38, 10), "
+        "projected_low decimal(38, 10), projected_high decimal(38, 10), actual_pct double, "
+        "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[]"
+    ),
+    "cost_attribution": (
+        "billing_period date, usage_date date, model_name varchar, team varchar, project varchar, "
+        "environment varchar, category varchar, service_name varchar, service_code varchar, "
+        "billing_currency varchar, billed_cost decimal(38, 10), effective_cost decimal(38, 10)"
+    ),
+    "cost_by_model": (
+        "usage_date date, model_name varchar, team varchar, environment varchar, category varchar, "
+        "service_name varchar, billing_period date, billed_cost decimal(38, 10), "
+        "effective_cost decimal(38, 10), list_cost decimal(38, 10), billing_currency varchar, line_items bigint"
+    ),
+}
+
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if EXERCISED:
         terminalreporter.write_line(
-            f"alerts: {EXERCISED['ticks']} sensor ticks, {EXERCISED['runs']} alert job runs, "
+            f"alerts: {EXERCISED['builds']} ledger materializations, {EXERCISED['ticks']} sensor ticks, "
             f"{EXERCISED['requests']} Slack requests: {EXERCISED['delivered']} messages delivered, "
             f"{EXERCISED['failures']} failures answered (500, 429, slow)"
         )
@@ -43,6 +69,7 @@ def no_alert_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "ALERTS_SLACK_TIMEOUT",
         "ALERTS_ANOMALY_MIN_IMPACT",
         "ALERTS_ANOMALY_LOOKBACK_DAYS",
+        "MARTS_READ_PATH",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -70,102 +97,139 @@ def instance():
         yield test_instance
 
 
+def dbt(args: list[str], warehouse: Path, workdir: Path, **env: str) -> subprocess.CompletedProcess:
+    """A real dbt command on `warehouse`, with the alert settings of `env` only."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ALERTS_")}
+    environ.update(WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",
+         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")],
+        cwd=REPO_ROOT / "dbt_project", env=environ, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def alert_model_sql(tmp_path_factory) -> dict[str, str]:
+    """The SQL of marts.budget_alerts and marts.cost_anomalies as dbt compiles it (once per session).
+
+    The compiled SQL names its inputs `"warehouse"."marts".<table>`: every test's warehouse file is
+    called warehouse.duckdb (tests/conftest.py), so it runs against the test's own file.
+    """
+    base = tmp_path_factory.mktemp("alert_models")
+    models = ["budget_alerts,resource_type:model", "cost_anomalies,resource_type:model"]
+    dbt(["compile", "--select", *models], base / "warehouse.duckdb", base)
+    compiled = base / "target" / "compiled" / "mlcost" / "models" / "marts" / "alerts"
+    return {name: (compiled / f"{name}.sql").read_text() for name in ("budget_alerts", "cost_anomalies")}
+
+
 def open_period(today: dt.date | None = None) -> dt.date:
-    return (today or dt.date.today()).replace(day=1)
+    """The open billing period: the month containing today (UTC), as the mart decides it."""
+    return (today or dt.datetime.now(dt.UTC).date()).replace(day=1)
 
 
 def budget_row(name: str, period: dt.date, actual: float, projected: float, **extra) -> dict:
-    """A row shaped like marts.budget_projection."""
+    """A row shaped like marts.budget_projection, with the thresholds reached computed as that mart
+    does for a positive budget (its own unit tests prove it)."""
     row = {
         "budget_name": name,
         "scope_type": "total",
-        "scope_value": None,
+        "scope_value": "",
         "cost_basis": "effective",
         "budget_amount": 1000.0,
+        "billing_period": period,
+        "billing_currency": "USD",
         "actual_cost": actual,
         "data_through_date": period + dt.timedelta(days=9),
-        "days_in_period": 30,
-        "run_rate_per_day": actual / 10,
         "projected_cost": projected,
         "projected_low": projected * 0.9,
         "projected_high": projected * 1.1,
-        "actual_pct": actual / 10,
-        "projected_pct": projected / 10,
-        "status": "ok",
-        "billing_period": period,
         "actual_thresholds": [50.0, 80.0, 100.0],
         "forecast_thresholds": [100.0],
     }
     row.update(extra)
+    row["actual_pct"] = 100 * row["actual_cost"] / row["budget_amount"]
+    row["projected_pct"] = 100 * row["projected_cost"] / row["budget_amount"]
+    row["crossed_actual_thresholds"] = [t for t in row["actual_thresholds"] if row["actual_pct"] >= t]
+    row["crossed_forecast_thresholds"] = [t for t in row["forecast_thresholds"] if row["projected_pct"] >= t]
     return row
 
 
 class AlertHarness:
-    """Ticks the real alert sensors against a real instance and runs the jobs they request."""
+    """The end of a build (the alert models, the published copy, the alerts/ledger asset) and ticks of
+    the real alert sensors, against a real instance, a real DuckDB file and a real ledger."""
 
-    def __init__(self, instance: dg.DagsterInstance, warehouse_path: Path):
+    def __init__(self, instance: dg.DagsterInstance, warehouse_path: Path, model_sql: dict[str, str]):
         self.instance = instance
         self.warehouse_path = warehouse_path
-        self.cursors: dict[str, str | None] = {}
-        self.run_keys: set[str] = set()
-        self.results: list = []
+        self.model_sql = model_sql
+        self.builds: list[dg.ExecuteInProcessResult] = []
         self.restart()
 
     def restart(self) -> None:
-        """A new code location load: fresh Definitions (built from the environment at the next tick)
-        and no sensor cursors; the ledger stays."""
+        """A new code location load: fresh Definitions, built from the environment when next used;
+        the ledger stays."""
         self._defs = None
-        self.cursors = {}
 
     @property
     def defs(self) -> dg.Definitions:
         if self._defs is None:
-            self._defs = dg.Definitions.merge(
-                alert_sensors.alerts(),
-                dg.Definitions(resources={"warehouse": DuckDBResource(database=str(self.warehouse_path))}),
-            )
+            self._defs = dg.Definitions.merge(alert_sensors.alerts(), dg.Definitions(assets=[alert_ledger]))
         return self._defs
 
+    @property
+    def ledger(self) -> Ledger:
+        return self.defs.resources["alerts"].ledger()
+
     def write_table(self, table: str, rows: list[dict]) -> None:
+        import pyarrow as pa
+
         with duckdb.connect(str(self.warehouse_path)) as conn:
             conn.execute("create schema if not exists marts")
             conn.execute(f"drop table if exists marts.{table}")
-            conn.register("incoming", _frame(rows))
+            conn.register("incoming", pa.Table.from_pylist(rows))
             conn.execute(f"create table marts.{table} as select * from incoming")
 
-    def materialize(self, asset_key=BUDGET_ASSET_KEY) -> None:
-        self.instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=list(asset_key)))
+    def publish(self, build_models: bool = True) -> Path:
+        """Build the alert models from the marts written so far (inputs not written are empty) with
+        their compiled dbt SQL, then publish the read-only copy, as the build does."""
+        target = published.read_copy_path()
+        with duckdb.connect(str(self.warehouse_path)) as conn:
+            conn.execute("create schema if not exists marts")
+            if build_models:
+                for table, columns in INPUT_TABLES.items():
+                    conn.execute(f"create table if not exists marts.{table} ({columns})")
+                for model, sql in self.model_sql.items():
+                    conn.execute(f"create or replace table marts.{model} as {sql}")
+            published.publish(conn, target)
+        return target
 
-    def tick(self, sensor_name: str = "budget_alerts_sensor"):
-        """One sensor evaluation, then every run it requested (once per run key, like the daemon)."""
+    def record(self) -> dg.ExecuteInProcessResult:
+        """Materialize the alerts/ledger asset, as the last step of build_warehouse."""
+        result = dg.materialize(
+            [alert_ledger], instance=self.instance, resources={"alerts": self.defs.resources["alerts"]}
+        )
+        EXERCISED["builds"] += 1
+        assert result.success
+        self.builds.append(result)
+        return result
+
+    def build(self) -> dg.ExecuteInProcessResult:
+        self.publish()
+        return self.record()
+
+    def tick(self, sensor_name: str = "alert_delivery_sensor") -> dg.SensorResult:
+        """One evaluation of a sensor, as the daemon would run it."""
         sensor = self.defs.get_sensor_def(sensor_name)
         with dg.build_sensor_context(
-            instance=self.instance,
-            cursor=self.cursors.get(sensor_name),
-            definitions=self.defs,
-            resources={"alerts": self.defs.resources["alerts"]},
+            instance=self.instance, definitions=self.defs, resources={"alerts": self.defs.resources["alerts"]}
         ) as context:
             result = sensor(context)
         EXERCISED["ticks"] += 1
-        self.cursors[sensor_name] = result.cursor
-        for request in result.run_requests or []:
-            if request.run_key in self.run_keys:
-                continue
-            self.run_keys.add(request.run_key)
-            job = self.defs.resolve_job_def(sensor.job_name)
-            run = job.execute_in_process(instance=self.instance, tags=request.tags)
-            EXERCISED["runs"] += 1
-            assert run.success
-            self.results.append(run)
         return result
 
 
-def _frame(rows: list[dict]):
-    import pyarrow as pa
-
-    return pa.Table.from_pylist(rows)
-
-
 @pytest.fixture
-def harness(instance: dg.DagsterInstance, warehouse_path: Path) -> AlertHarness:
-    return AlertHarness(instance, warehouse_path)
+def harness(instance: dg.DagsterInstance, warehouse_path: Path, alert_model_sql) -> AlertHarness:
+    return AlertHarness(instance, warehouse_path, alert_model_sql)

@@ -1,4 +1,5 @@
-"""The code location loads with or without Slack, and the alert sensors watch real mart assets."""
+"""The code location loads with or without Slack; the sensors only deliver, and the alerts/ledger asset
+is the one place alerts are recorded, at the end of build_warehouse."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.alerts import sensors as alert_sensors
-from pipelines.lib.alerts.service import ANOMALY_ASSET_KEY, BUDGET_ASSET_KEY
+from pipelines.lib.alerts.messages import ANOMALY_ASSET_KEY, BUDGET_ASSET_KEY
 
-SENSORS = ("budget_alerts_sensor", "cost_anomaly_sensor", "run_failure_alerts_sensor")
+SENSORS = ("alert_delivery_sensor", "run_failure_alerts_sensor")
+LEDGER = dg.AssetKey(["alerts", "ledger"])
 
 
 @pytest.fixture
@@ -25,15 +27,18 @@ def test_definitions_load_without_slack_and_sensors_start_stopped(dbt_on_path):
 
     definitions = defs()
     dg.Definitions.validate_loadable(definitions)
+    assert {sensor.name for sensor in definitions.sensors} >= set(SENSORS)
     for name in SENSORS:
-        assert definitions.get_sensor_def(name).default_status == dg.DefaultSensorStatus.STOPPED
-    keys = definitions.resolve_asset_graph().get_all_asset_keys()
-    assert dg.AssetKey(list(BUDGET_ASSET_KEY)) in keys
-    assert dg.AssetKey(list(ANOMALY_ASSET_KEY)) in keys
-    # The jobs that read the warehouse do so inside the one-writer pool.
-    for job_name in ("budget_alerts_job", "anomaly_alerts_job"):
-        pools = {node.definition.pool for node in definitions.resolve_job_def(job_name).graph.nodes}
-        assert "duckdb" in pools
+        sensor = definitions.get_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+        assert not sensor.targets  # sensors deliver; they start no runs
+    graph = definitions.resolve_asset_graph()
+    # The messages link to assets that exist.
+    assert graph.has(dg.AssetKey(list(BUDGET_ASSET_KEY))) and graph.has(dg.AssetKey(list(ANOMALY_ASSET_KEY)))
+    # A refresh (build_warehouse) ends with recording alerts; nothing else records them.
+    assert LEDGER in definitions.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    alert_jobs = [job.name for job in definitions.resolve_all_job_defs() if "alert" in job.name]
+    assert alert_jobs == []
 
 
 def test_sensors_start_running_once_slack_is_configured(monkeypatch):

@@ -1,22 +1,19 @@
-"""marts.cost_anomalies built by real dbt on generated series, and the anomaly sensor that reads it."""
+"""marts.cost_anomalies built by real dbt on generated series, and the anomaly alerts recorded from it
+and delivered once each."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.lib.alerts.service import ANOMALY_ASSET_KEY
-from pipelines.lib.settings import REPO_ROOT
+from tests.alerts.conftest import INPUT_TABLES, dbt
 
 DAYS = 42
-LAST_DAY = dt.date.today() - dt.timedelta(days=1)
+LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
 OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)
 
@@ -47,29 +44,19 @@ def _series() -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def anomaly_warehouse(tmp_path_factory) -> Path:
-    """A warehouse with a generated marts.cost_by_model and marts.cost_anomalies built by dbt."""
+    """A warehouse with a generated marts.cost_by_model, and the alert marts built from it by dbt."""
     base = tmp_path_factory.mktemp("anomalies")
     path = base / "warehouse.duckdb"
     with duckdb.connect(str(path)) as conn:
         conn.execute("create schema marts")
-        conn.execute(
-            "create table marts.cost_by_model (usage_date date, model_name varchar, team varchar, "
-            "environment varchar, category varchar, service_name varchar, billing_period date, "
-            "billed_cost decimal(38, 10), effective_cost decimal(38, 10), list_cost decimal(38, 10), "
-            "billing_currency varchar, line_items bigint)"
-        )
+        for table, columns in INPUT_TABLES.items():
+            conn.execute(f"create table marts.{table} ({columns})")
         conn.executemany(
             "insert into marts.cost_by_model values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, 'USD', 1)", _series()
         )
-    env = {**os.environ, "WAREHOUSE_PATH": str(path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = Path(sys.executable).parent / "dbt"
-    # `build` runs the model's unit tests (planted spike, weekly seasonality), the model, its tests.
-    result = subprocess.run(
-        [str(dbt), "build", "--select", "cost_anomalies", "--profiles-dir", ".",
-         "--target-path", str(base / "target"), "--log-path", str(base / "logs")],
-        cwd=REPO_ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
+    # `build` runs the models' unit tests (planted spike, weekly seasonality, currencies, every budget
+    # alert rule), the models, and their data tests; the default settings apply.
+    result = dbt(["build", "--select", "cost_anomalies", "budget_alerts"], path, base)
     assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
     return path
 
@@ -80,31 +67,37 @@ def anomalies(anomaly_warehouse: Path, warehouse_path: Path) -> Path:
     return warehouse_path
 
 
-def test_mart_finds_planted_spike_and_ignores_weekly_seasonality(anomalies):
-    with duckdb.connect(str(anomalies), read_only=True) as conn:
-        found = conn.execute(
-            "select scope_type, scope_value, usage_date, severity, impact_cost from marts.cost_anomalies order by all"
+def _flagged(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(
+            "select scope_type, scope_value, usage_date, billing_currency, is_alert_due, severity, impact_cost "
+            "from marts.cost_anomalies order by all"
         ).fetchall()
-    flagged = {(scope_type, value, day) for scope_type, value, day, _, _ in found}
-    assert flagged == {
-        ("model", "churn", LAST_DAY),
-        ("total", "total", LAST_DAY),
-        ("model", "fraud", OLD_SPIKE_DAY),
-        ("total", "total", OLD_SPIKE_DAY),
+
+
+def test_mart_finds_planted_spike_and_ignores_weekly_seasonality(anomalies):
+    found = _flagged(anomalies)
+    assert {(scope_type, value, day, due) for scope_type, value, day, _, due, _, _ in found} == {
+        ("model", "churn", LAST_DAY, True),
+        ("total", "total", LAST_DAY, True),
+        # A real anomaly, but older than the last 3 days of data: history, not an alert.
+        ("model", "fraud", OLD_SPIKE_DAY, False),
+        ("total", "total", OLD_SPIKE_DAY, False),
     }
     # The weekly batch job (every Monday, nothing otherwise) is never an anomaly.
-    assert not any(value == "batch" for _, value, _ in flagged)
+    assert not any(row[1] == "batch" for row in found)
     churn = next(row for row in found if row[1] == "churn")
-    assert churn[3] == "high" and 250 < churn[4] < 350
+    assert churn[3] == "USD" and churn[5] == "high" and 250 < churn[6] < 350
 
 
-def test_anomaly_sensor_alerts_recent_anomalies_once(harness, slack, webhook, anomalies):
-    harness.materialize(ANOMALY_ASSET_KEY)
-    for _ in range(4):
-        harness.tick("cost_anomaly_sensor")
+def test_recent_anomalies_are_alerted_once(harness, slack, webhook, anomalies):
+    harness.publish(build_models=False)
+    harness.record()
+    for _ in range(3):
+        harness.tick()
     harness.restart()
-    harness.materialize(ANOMALY_ASSET_KEY)
-    harness.tick("cost_anomaly_sensor")
+    harness.record()
+    harness.tick()
     texts = slack.delivered_texts()
     # Two recent anomalies (churn and the total on the last day); the older fraud spike is history.
     assert len(texts) == 2, texts
@@ -113,9 +106,27 @@ def test_anomaly_sensor_alerts_recent_anomalies_once(harness, slack, webhook, an
     assert all(LAST_DAY.isoformat() in text for text in texts)
 
 
-def test_minimum_impact_keeps_small_anomalies_quiet(harness, slack, webhook, anomalies, monkeypatch):
-    monkeypatch.setenv("ALERTS_ANOMALY_MIN_IMPACT", "1000")
-    harness.materialize(ANOMALY_ASSET_KEY)
-    harness.tick("cost_anomaly_sensor")
-    assert len(harness.results) == 1
-    assert slack.requests == []
+def test_anomaly_floor_and_lookback_come_from_the_environment_through_dbt(
+    harness, slack, webhook, anomalies, tmp_path
+):
+    # One setting each, read by dbt: a floor above the churn spike (~300) but below the fraud spike
+    # (~400), and a lookback long enough to reach the fraud spike 12 days before the last day.
+    dbt(["run", "--select", "cost_anomalies"], anomalies, tmp_path,
+        ALERTS_ANOMALY_MIN_IMPACT="370", ALERTS_ANOMALY_LOOKBACK_DAYS="14")  # fmt: skip
+    found = _flagged(anomalies)
+    assert {(row[1], row[2], row[4]) for row in found} == {
+        ("fraud", OLD_SPIKE_DAY, True),
+        ("total", OLD_SPIKE_DAY, True),
+    }
+    harness.publish(build_models=False)
+    harness.record()
+    harness.tick()
+    texts = slack.delivered_texts()
+    assert len(texts) == 2 and all(OLD_SPIKE_DAY.isoformat() in text for text in texts), texts
+
+    # A value that is not a number fails the build with one line naming the setting.
+    with pytest.raises(
+        AssertionError, match="ALERTS_ANOMALY_MIN_IMPACT \\(dbt var anomaly_min_impact\\) must be"
+    ):
+        dbt(["compile", "--select", "cost_anomalies,resource_type:model"], anomalies, tmp_path,
+            ALERTS_ANOMALY_MIN_IMPACT="25 or 1=1")  # fmt: skip

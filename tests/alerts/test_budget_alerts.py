@@ -1,10 +1,12 @@
-"""The budget sensor, end to end: real sensor ticks, real alert job runs, a real DuckDB file and
-ledger, and a Slack-like HTTP server."""
+"""Budget alerts end to end: marts.budget_alerts (its compiled dbt SQL) over a real DuckDB file, the
+published copy, the real alerts/ledger asset, real delivery sensor ticks, and a Slack-like server."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+from pipelines.lib.alerts.ledger import Alert
 from tests.alerts.conftest import budget_row, open_period
 
 
@@ -12,7 +14,7 @@ def _previous(period: dt.date) -> dt.date:
     return (period - dt.timedelta(days=1)).replace(day=1)
 
 
-def test_each_crossing_is_sent_once_over_many_ticks_and_restarts(harness, slack, webhook):
+def test_each_crossing_is_sent_once_over_many_builds_ticks_and_restarts(harness, slack, webhook):
     period = open_period()
     closed = _previous(period)
     # The closed month is far over budget: it must never alert.
@@ -30,8 +32,8 @@ def test_each_crossing_is_sent_once_over_many_ticks_and_restarts(harness, slack,
         harness.write_table(
             "budget_projection", [history, budget_row("ml-platform", period, actual, projected)]
         )
-        harness.materialize()
-        for _ in range(4):
+        harness.build()
+        for _ in range(3):
             harness.tick()
         expected += len(due)
         assert len(slack.delivered) == expected, slack.delivered_texts()
@@ -43,14 +45,19 @@ def test_each_crossing_is_sent_once_over_many_ticks_and_restarts(harness, slack,
     assert all(period.strftime("%Y-%m") in text for text in texts)
     escalated = slack.delivered[3].body["blocks"][1]["fields"][4]["text"]
     assert "escalated from 80%" in escalated
+    assert slack.delivered[3].body["blocks"][0]["text"]["text"].startswith(":rotating_light:")
 
-    # A restart (new code location, no cursor) and a re-materialization send nothing more.
+    # A restart (new code location) and another build send nothing more.
     harness.restart()
-    harness.materialize()
-    for _ in range(5):
+    harness.build()
+    for _ in range(3):
         harness.tick()
     assert len(slack.delivered) == 4
     assert len(slack.requests) == 4
+    assert (
+        harness.builds[-1].asset_materializations_for_node("alerts__ledger")[0].metadata["new_alerts"].value
+        == 0
+    )
 
 
 def test_closed_months_and_backfills_never_alert(harness, slack, webhook):
@@ -63,7 +70,7 @@ def test_closed_months_and_backfills_never_alert(harness, slack, webhook):
             budget_row("ml-platform", period, actual=100, projected=300),
         ],
     )
-    harness.materialize()
+    harness.build()
     harness.tick()
     # A backfill restates the closed month even higher: still silent.
     harness.write_table(
@@ -73,37 +80,61 @@ def test_closed_months_and_backfills_never_alert(harness, slack, webhook):
             budget_row("ml-platform", period, actual=100, projected=300),
         ],
     )
-    harness.materialize()
+    harness.build()
+    harness.tick()
+    # Only old exports loaded: their latest month is closed, and silent too.
+    harness.write_table("budget_projection", [budget_row("ml-platform", closed, actual=9000, projected=9000)])
+    harness.build()
     harness.tick()
     assert slack.requests == []
-    assert len(harness.results) == 2  # both materializations were evaluated
+    assert len(harness.builds) == 3  # every build was evaluated
+    assert harness.ledger.rows() == []
+
+
+def test_an_alert_left_pending_past_its_month_is_never_sent(harness, slack, webhook):
+    # Recorded while nothing delivered (no Slack yet, sensors stopped), for a month now closed.
+    last_month_end = dt.datetime.combine(open_period(), dt.time(), dt.UTC).timestamp()
+    harness.ledger.record(
+        Alert(
+            "budget:old:2000-01:actual:80", "budget_actual", "old", {"text": "old"}, expires_at=last_month_end
+        )
+    )
+    harness.write_table(
+        "budget_projection", [budget_row("ml-platform", open_period(), actual=600, projected=700)]
+    )
+    harness.build()
+    harness.tick()
+    harness.tick()
+    assert slack.delivered_texts() == [harness.ledger.rows("sent")[0].summary]
+    assert "spend reached 50%" in slack.delivered_texts()[0]
+    assert [row.key for row in harness.ledger.rows("expired")] == ["budget:old:2000-01:actual:80"]
 
 
 def test_slack_outage_keeps_alerts_pending_and_delivers_each_once(harness, slack, webhook):
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=900, projected=1200)])
+    harness.build()
     slack.answer_next("500", "500")
-    harness.materialize()
-    harness.tick()  # the run's delivery meets the first 500
+    harness.tick()  # the first 500
     assert slack.delivered == [] and len(slack.requests) == 1
     harness.tick()  # second 500: an outage costs one request per tick, not one per alert
     assert slack.delivered == [] and len(slack.requests) == 2
     harness.tick()  # Slack is back: all three pending alerts go out, oldest first
-    for _ in range(5):
+    harness.build()  # a build meanwhile decides the same alerts again: nothing new
+    for _ in range(3):
         harness.tick()
     texts = slack.delivered_texts()
     assert len(texts) == 3 and len(set(texts)) == 3
     assert "spend reached 50%" in texts[0] and "spend reached 80%" in texts[1]
     assert "forecast to reach 100%" in texts[2]
+    assert [row.attempts for row in harness.ledger.rows()] == [3, 1, 1]
 
 
 def test_rate_limit_is_respected_and_the_alert_goes_out_later(harness, slack, webhook):
-    import time
-
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=600, projected=700)])
+    harness.build()
     slack.answer_next(("429", 2))
-    harness.materialize()
     harness.tick()
     assert len(slack.requests) == 1 and slack.delivered == []
     result = harness.tick()  # still inside Retry-After: Slack is not asked
@@ -118,8 +149,8 @@ def test_rate_limit_is_respected_and_the_alert_goes_out_later(harness, slack, we
 def test_short_retry_after_is_retried_by_slack_sdk_in_place(harness, slack, webhook):
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=600, projected=700)])
+    harness.build()
     slack.answer_next(("429", 1))
-    harness.materialize()
     harness.tick()
     assert [r.outcome for r in slack.requests] == ["429", "ok"]
     harness.tick()
@@ -131,8 +162,8 @@ def test_slow_slack_times_out_and_the_alert_is_retried_next_tick(harness, slack,
     harness.restart()
     period = open_period()
     harness.write_table("budget_projection", [budget_row("ml-platform", period, actual=600, projected=700)])
+    harness.build()
     slack.answer_next(("slow", 1.5))
-    harness.materialize()
     harness.tick()
     assert slack.delivered == []
     harness.tick()
@@ -148,9 +179,10 @@ def test_message_names_the_top_three_drivers_in_the_budgets_scope(harness, slack
     harness.write_table(
         "cost_attribution",
         [
-            {"billing_period": day, "model_name": model, "team": team, "project": "p", "environment": "prod",
-             "category": "inference", "service_name": "Amazon SageMaker", "service_code": "AmazonSageMaker",
-             "billed_cost": cost, "effective_cost": cost}
+            {"billing_period": day, "usage_date": day, "model_name": model, "team": team, "project": "p",
+             "environment": "prod", "category": "inference", "service_name": "Amazon SageMaker",
+             "service_code": "AmazonSageMaker", "billing_currency": "USD", "billed_cost": cost,
+             "effective_cost": cost}
             for (model, team), cost in spend.items()
             for day in (period, _previous(period))
         ],
@@ -163,13 +195,17 @@ def test_message_names_the_top_three_drivers_in_the_budgets_scope(harness, slack
                        scope_type="team", scope_value="search", actual_thresholds=[100.0]),
         ],
     )  # fmt: skip
-    harness.materialize()
+    harness.build()
     harness.tick()
-    drivers = [str(request.body["blocks"][2]["text"]["text"]) for request in slack.delivered]
-    assert drivers[0].splitlines() == [
+    drivers = {
+        request.body["text"].split(":")[0]: request.body["blocks"][2]["text"]["text"]
+        for request in slack.delivered
+    }
+    assert drivers["Budget total"].splitlines() == [
         "*Top models*",
         "1. *churn*: $500.00 (41%)",
         "2. *ranker*: $300.00 (25%)",
         "3. *embeddings*: $250.00 (21%)",
     ]
-    assert "ranker" in drivers[1] and "search-api" in drivers[1] and "churn" not in drivers[1]
+    search = drivers["Budget search"]
+    assert "ranker" in search and "search-api" in search and "churn" not in search

@@ -60,7 +60,7 @@ def test_failure_alert_survives_an_outage(instance, slack, webhook, harness):
     slack.answer_next("500")
     defs.get_sensor_def("run_failure_alerts_sensor")(context)
     assert slack.delivered == []
-    # Any later tick of an alert sensor delivers what is pending, the failure alert included.
+    # The delivery sensor's next tick delivers what is pending, the failure alert included.
     harness.tick()
     harness.tick()
     assert len(slack.delivered) == 1

@@ -70,3 +70,37 @@ def test_published_copy_waits_for_every_mart():
     assert set(_mart_keys(graph)) <= set(published.parent_keys)
     assert published.pools == {"duckdb"}
     assert graph.get(dg.AssetKey(["raw", "budgets"])).pools == {"duckdb"}
+
+
+def test_the_graph_reads_raw_to_marts_to_alerts_and_ends_in_the_alerts_ledger():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    ledger = dg.AssetKey(["alerts", "ledger"])
+    # The alerts asset is a leaf, downstream of the models that decide alerts and of the published
+    # copy it reads.
+    assert graph.get(ledger).child_keys == set()
+    assert graph.get(ledger).parent_keys == {
+        dg.AssetKey(["marts", "budget_alerts"]),
+        dg.AssetKey(["marts", "cost_anomalies"]),
+        dg.AssetKey(["published", "marts_snapshot"]),
+    }
+    upstream = _ancestors(graph, ledger)
+    # raw -> staging -> intermediate -> marts -> alerts, for budgets and for the bill.
+    assert {BILLING, dg.AssetKey(["raw", "budgets"])} <= upstream
+    groups = {graph.get(key).group_name for key in upstream}
+    assert {"ingest", "staging", "intermediate", "marts", "published"} <= groups
+    assert (
+        dg.AssetKey(["marts", "budget_projection"])
+        in graph.get(dg.AssetKey(["marts", "budget_alerts"])).parent_keys
+    )
+    assert (
+        dg.AssetKey(["marts", "cost_by_model"])
+        in graph.get(dg.AssetKey(["marts", "cost_anomalies"])).parent_keys
+    )
+    # Every model and the published copy lead to it: nothing after raw ends anywhere else.
+    built = {
+        key for key in graph.get_all_asset_keys() if graph.get(key).group_name not in ("ingest", "alerts")
+    }
+    assert built - upstream == set()
+    # A refresh (build_warehouse) ends with it.
+    assert ledger in definitions.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys

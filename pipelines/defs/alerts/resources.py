@@ -8,7 +8,12 @@ import dagster as dg
 
 from pipelines.lib.alerts.delivery import Destination, destination_for
 from pipelines.lib.alerts.ledger import Ledger
-from pipelines.lib.alerts.settings import DEFAULT_API_URL, DEFAULT_UI_URL, AlertSettings
+from pipelines.lib.alerts.settings import (
+    DEFAULT_API_URL,
+    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_UI_URL,
+    AlertSettings,
+)
 
 # resource field -> environment variable. Each is optional: with no Slack variable set, alerts go to
 # the run log and the alerts log file, and the code location still loads.
@@ -21,8 +26,6 @@ ENV_VARS = {
     "state_path": "ALERTS_STATE_PATH",
     "log_path": "ALERTS_LOG_PATH",
     "timeout_seconds": "ALERTS_SLACK_TIMEOUT",
-    "anomaly_min_impact": "ALERTS_ANOMALY_MIN_IMPACT",
-    "anomaly_lookback_days": "ALERTS_ANOMALY_LOOKBACK_DAYS",
 }
 
 
@@ -38,8 +41,6 @@ class AlertsResource(dg.ConfigurableResource):
     state_path: str | None = None
     log_path: str | None = None
     timeout_seconds: str | None = None
-    anomaly_min_impact: str | None = None
-    anomaly_lookback_days: str | None = None
 
     def settings(self) -> AlertSettings:
         return AlertSettings(
@@ -50,9 +51,7 @@ class AlertsResource(dg.ConfigurableResource):
             ui_url=self.dagster_ui_url or DEFAULT_UI_URL,
             state_path=Path(self.state_path).expanduser().resolve() if self.state_path else None,
             log_path=Path(self.log_path).expanduser().resolve() if self.log_path else None,
-            timeout_seconds=float(self.timeout_seconds or 10),
-            anomaly_min_impact=float(self.anomaly_min_impact or 0),
-            anomaly_lookback_days=int(self.anomaly_lookback_days or 3),
+            timeout_seconds=float(self.timeout_seconds or DEFAULT_TIMEOUT_SECONDS),
         )
 
     def ledger(self) -> Ledger:

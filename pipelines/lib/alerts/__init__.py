@@ -1,4 +1,6 @@
-"""Budget, anomaly and run-failure alerts: pure decisions, Block Kit messages, a durable ledger, delivery.
+"""Alerts after the warehouse decided them: the durable ledger, Block Kit messages, delivery.
 
-Nothing here imports Dagster: sensors, ops and the `mlcost alerts` command all call these helpers.
+Whether an alert is due is decided in dbt (marts.budget_alerts, marts.cost_anomalies); nothing here
+decides it, and nothing here imports Dagster: the ledger asset, the sensors and `mlcost alerts` all
+call these helpers.
 """

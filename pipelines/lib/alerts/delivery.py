@@ -1,7 +1,9 @@
-"""Sending one message to Slack (incoming webhook or chat.postMessage) or, with no Slack, to a file.
+"""Sending pending ledger entries to Slack (incoming webhook or chat.postMessage) or, with no Slack,
+to a file.
 
 Every outcome is a ``DeliveryResult``; nothing raises to the caller, and no error text leaves this
-module without the webhook URL and token scrubbed from it.
+module without the webhook URL and token scrubbed from it. ``deliver_pending`` is the one delivery
+loop: the sensors and `mlcost alerts check` call it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -18,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from pipelines.lib.alerts.ledger import Ledger, LedgerRow
 from pipelines.lib.alerts.settings import AlertSettings, secrets_of
 
 # Slack's own client retries a 429 in place only when the wait is this short; a longer Retry-After
@@ -25,6 +29,9 @@ from pipelines.lib.alerts.settings import AlertSettings, secrets_of
 MAX_INLINE_RETRY_AFTER_SECONDS = 1
 # Used when a 429 carries no (or an unreadable) Retry-After header.
 DEFAULT_RETRY_AFTER_SECONDS = 30
+# A sensor tick must finish well inside Dagster's 60-second sensor timeout; what is not delivered
+# by then stays pending for the next tick.
+DELIVERY_SECONDS_PER_TICK = 40
 
 _TOKEN_PATTERN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|hooks\.slack\.com/[^\s'\"]+")
 
@@ -188,3 +195,64 @@ def destination_for(settings: AlertSettings, logger: logging.Logger | None = Non
             settings.bot_token, settings.channel, settings.api_url, settings.timeout_seconds
         )
     return LogDestination(settings, logger)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[LedgerRow] = field(default_factory=list)
+    failed: list[tuple[LedgerRow, str]] = field(default_factory=list)
+    held_until: float | None = None
+
+    def describe(self) -> str:
+        parts = [f"{len(self.sent)} sent"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed and kept pending ({self.failed[-1][1]})")
+        if self.held_until:
+            parts.append(
+                f"Slack asked us to wait until {time.strftime('%H:%M:%S', time.localtime(self.held_until))}"
+            )
+        return ", ".join(parts)
+
+
+def deliver_pending(
+    ledger: Ledger,
+    destination: Destination,
+    *,
+    log: logging.Logger | None = None,
+    max_seconds: float = DELIVERY_SECONDS_PER_TICK,
+) -> DeliveryReport:
+    """Send pending alerts, oldest first, until none is due, one fails or time is up.
+
+    Each alert is claimed in the ledger before it is sent, so two processes never both send it. A
+    failure (5xx, timeout, 429) puts the alert back to pending and ends this round, so an outage
+    costs one request per tick rather than one per alert; a 429 also holds the destination until
+    its Retry-After has passed.
+    """
+    report = DeliveryReport()
+    started = time.monotonic()
+    while time.monotonic() - started < max_seconds:
+        held = ledger.held_until(destination.name)
+        if held > time.time():
+            report.held_until = held
+            break
+        row = ledger.claim_next()
+        if row is None:
+            break
+        result = destination.send(row.message)
+        if result.ok:
+            ledger.mark_sent(row.key, destination.name)
+            report.sent.append(row)
+            if log is not None:
+                log.info(f"alert sent to {destination.name}: {row.summary}")
+            continue
+        error = result.error or "unknown error"
+        retry_at = time.time() + result.retry_after if result.retry_after is not None else 0.0
+        ledger.release(row.key, error, retry_at)
+        if result.retry_after is not None:
+            ledger.hold(destination.name, retry_at)
+            report.held_until = retry_at
+        report.failed.append((row, error))
+        if log is not None:
+            log.warning(f"alert kept pending after {destination.name} failed: {error} ({row.summary})")
+        break
+    return report

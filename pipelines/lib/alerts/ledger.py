@@ -10,6 +10,11 @@ Delivery claims a row (``pending`` -> ``sending``) in one conditional UPDATE, so
 sensor daemon and ``mlcost alerts check``) never both send it. A claim left behind by a process that
 died mid-send is taken back after ``CLAIM_LEASE_SECONDS``: the one case where Slack may see a message
 twice, preferred to losing it.
+
+An alert can carry an expiry (``expires_at``, decided by the mart that made it due: the end of a
+budget alert's billing period, a week after an anomaly). A pending alert past it is never sent and
+shows as ``expired``: alerts recorded while no sensor delivers (no Slack yet) do not flood the
+channel with closed months once one does.
 """
 
 from __future__ import annotations
@@ -39,13 +44,35 @@ create table if not exists alerts (
     next_attempt_at real not null default 0,
     claimed_at real,
     sent_at text,
-    destination text
+    destination text,
+    expires_at real
 );
 create index if not exists alerts_by_status on alerts (status);
 create table if not exists holds (
     name text primary key,
     until_ts real not null
 );
+"""
+
+# The alerts as they stand now: a pending alert past its expiry reads as expired (nothing sends it).
+# Created after the migration below, since it names expires_at.
+STATUS_VIEW = """
+create view if not exists alerts_now as
+select
+    rowid,
+    alert_key,
+    kind,
+    case
+        when status = 'pending' and expires_at <= (julianday('now') - 2440587.5) * 86400.0 then 'expired'
+        else status
+    end as status,
+    summary,
+    message,
+    attempts,
+    last_error,
+    created_at,
+    sent_at
+from alerts
 """
 
 
@@ -58,13 +85,14 @@ class Alert:
     kind: str
     summary: str
     message: dict
+    expires_at: float | None = None  # epoch seconds; None: never
 
 
 @dataclass(frozen=True)
 class LedgerRow:
     key: str
     kind: str
-    status: str
+    status: str  # pending | sending | sent | expired (pending past its expiry)
     summary: str
     message: dict
     attempts: int
@@ -83,6 +111,10 @@ class Ledger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("pragma table_info(alerts)")}
+            if "expires_at" not in columns:  # a ledger written by an earlier release
+                conn.execute("alter table alerts add column expires_at real")
+            conn.execute(STATUS_VIEW)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -99,36 +131,37 @@ class Ledger:
         """Write the alert as pending unless its key exists. True when it is new."""
         with self._connect() as conn:
             cur = conn.execute(
-                "insert into alerts (alert_key, kind, status, summary, message, created_at) "
-                "values (?, ?, 'pending', ?, ?, ?) on conflict (alert_key) do nothing",
-                (alert.key, alert.kind, alert.summary, json.dumps(alert.message), _utc_now()),
+                "insert into alerts (alert_key, kind, status, summary, message, created_at, expires_at) "
+                "values (?, ?, 'pending', ?, ?, ?, ?) on conflict (alert_key) do nothing",
+                (
+                    alert.key,
+                    alert.kind,
+                    alert.summary,
+                    json.dumps(alert.message),
+                    _utc_now(),
+                    alert.expires_at,
+                ),
             )
             return cur.rowcount == 1
 
     def claim_next(self, now: float | None = None) -> LedgerRow | None:
-        """Claim the oldest alert that is due (pending and past its retry time, or a stale claim)."""
+        """Claim the oldest alert that is due: pending and past its retry time (or a stale claim), and
+        not expired. One UPDATE picks and claims it, so two processes never claim the same alert."""
         now = time.time() if now is None else now
         with self._connect() as conn:
-            while True:
-                row = conn.execute(
-                    "select alert_key from alerts "
-                    "where (status = 'pending' and next_attempt_at <= ?) "
-                    "   or (status = 'sending' and claimed_at < ?) "
-                    # rowid: the order alerts were decided in (lowest threshold first).
-                    "order by rowid limit 1",
-                    (now, now - CLAIM_LEASE_SECONDS),
-                ).fetchone()
-                if row is None:
-                    return None
-                cur = conn.execute(
-                    "update alerts set status = 'sending', claimed_at = ?, attempts = attempts + 1 "
-                    "where alert_key = ? and ((status = 'pending' and next_attempt_at <= ?) "
-                    "   or (status = 'sending' and claimed_at < ?))",
-                    (now, row[0], now, now - CLAIM_LEASE_SECONDS),
-                )
-                if cur.rowcount == 1:
-                    return self.get(row[0], conn)
-                # Another process claimed it between our select and update: look again.
+            row = conn.execute(
+                "update alerts set status = 'sending', claimed_at = :now, attempts = attempts + 1 "
+                "where alert_key = ("
+                "    select alert_key from alerts"
+                "    where ((status = 'pending' and next_attempt_at <= :now)"
+                "           or (status = 'sending' and claimed_at < :stale))"
+                "      and (expires_at is null or expires_at > :now)"
+                # rowid: the order alerts were decided in (lowest threshold first).
+                "    order by rowid limit 1"
+                ") returning alert_key",
+                {"now": now, "stale": now - CLAIM_LEASE_SECONDS},
+            ).fetchone()
+            return self.get(row[0], conn) if row else None
 
     def mark_sent(self, key: str, destination: str) -> None:
         with self._connect() as conn:
@@ -167,16 +200,17 @@ class Ledger:
                 return self.get(key, own)
         row = conn.execute(
             "select alert_key, kind, status, summary, message, attempts, last_error, created_at, sent_at "
-            "from alerts where alert_key = ?",
+            "from alerts_now where alert_key = ?",
             (key,),
         ).fetchone()
         return _row(row) if row else None
 
     def rows(self, status: str | None = None) -> list[LedgerRow]:
+        """Every alert in the order it was decided, or those with one status (``expired`` included)."""
         with self._connect() as conn:
             rows = conn.execute(
                 "select alert_key, kind, status, summary, message, attempts, last_error, created_at, sent_at "
-                "from alerts where ? is null or status = ? order by rowid",
+                "from alerts_now where ? is null or status = ? order by rowid",
                 (status, status),
             ).fetchall()
         return [_row(row) for row in rows]

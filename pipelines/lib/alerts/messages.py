@@ -1,36 +1,105 @@
-"""Slack messages as pure functions: each returns ``{"text": <fallback>, "blocks": [<Block Kit>]}``."""
+"""Slack messages as pure functions of what the warehouse decided.
+
+Each function returns ``{"text": <notification and fallback>, "blocks": [<Block Kit>]}``. The rows
+they format (``BudgetAlert``, ``CostAnomaly``) are rows of marts.budget_alerts and
+marts.cost_anomalies; nothing here decides whether an alert is due, only how it reads.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
 
 # Slack rejects a section text longer than 3000 characters.
 MAX_ERROR_CHARS = 2500
 
+# Links in messages open these assets: the numbers behind an alert.
+BUDGET_ASSET_KEY = ("marts", "budget_projection")
+ANOMALY_ASSET_KEY = ("marts", "cost_anomalies")
+
+Number = Decimal | float | int
+
 
 @dataclass(frozen=True)
 class Driver:
-    """One of the models or teams driving a budget's spend this period."""
+    """One of the models (or, for a model budget, categories) with the most spend in a budget's scope."""
 
     name: str
-    cost: float
+    cost: Number
+    share_pct: float | None = None  # of the budget's actual cost
 
 
-def money(amount: float | None, currency: str = "USD") -> str:
+@dataclass(frozen=True)
+class BudgetAlert:
+    """One row of marts.budget_alerts: a budget threshold reached in the open billing period."""
+
+    alert_key: str
+    budget_name: str
+    scope_type: str
+    scope_value: str | None
+    billing_period: dt.date
+    billing_currency: str
+    alert_kind: str  # actual | forecast
+    threshold_pct: float
+    escalated_from_pct: float | None
+    severity: str  # warning | critical
+    budget_amount: Number
+    actual_cost: Number
+    actual_pct: Number | None
+    projected_cost: Number | None
+    projected_low: Number | None
+    projected_high: Number | None
+    projected_pct: Number | None
+    data_through_date: dt.date | None
+    drivers_label: str
+    top_drivers: tuple[Driver, ...]
+    due_until_date: dt.date
+
+
+@dataclass(frozen=True)
+class CostAnomaly:
+    """One row of marts.cost_anomalies that is due: a recent day of unusually high spend."""
+
+    alert_key: str
+    usage_date: dt.date
+    scope_type: str  # model | total
+    scope_value: str
+    billing_currency: str
+    actual_cost: Number
+    expected_cost: Number
+    impact_cost: Number
+    deviation: float | None
+    deviation_pct: Number | None
+    severity: str  # medium | high
+    due_until_date: dt.date
+
+
+def money(amount: Number | None, currency: str = "USD") -> str:
     if amount is None:
         return "n/a"
     symbol = "$" if currency in ("USD", "", None) else f"{currency} "
     return f"{symbol}{amount:,.2f}"
 
 
-def pct(value: float | None) -> str:
+def pct(value: Number | None) -> str:
     if value is None:
         return "n/a"
-    if value == float("inf"):
-        return "∞%"
     return f"{value:,.0f}%"
+
+
+def threshold(value: Number) -> str:
+    """A threshold as configured: 80 -> "80%", 12.5 -> "12.5%"."""
+    return f"{float(value):g}%"
+
+
+def share_of_budget(percent: Number | None, amount: Number | None, budget: Number) -> str:
+    """The mart's percentage; a budget of 0 has none, and any spend at all is over it."""
+    if percent is None and budget == 0 and amount:
+        return "∞%"
+    return pct(percent)
 
 
 def asset_url(ui_url: str, asset_key: Sequence[str]) -> str:
@@ -53,109 +122,94 @@ def _link(text: str, url: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|{text}>"}]}
 
 
-def format_budget_alert(
-    *,
-    budget_name: str,
-    scope_type: str,
-    scope_value: str | None,
-    kind: str,
-    threshold: float,
-    lower_threshold: float | None,
-    billing_period: str,
-    budget_amount: float,
-    actual_cost: float,
-    actual_pct: float | None,
-    projected_cost: float | None,
-    projected_low: float | None,
-    projected_high: float | None,
-    projected_pct: float | None,
-    data_through_date: str | None,
-    currency: str,
-    drivers: Sequence[Driver],
-    drivers_label: str,
-    link: str,
-) -> dict:
-    """A budget threshold crossing. ``kind`` is ``actual`` (spend so far) or ``forecast`` (projection)."""
-    scope = "all spend" if scope_type == "total" else f"{scope_type} = {scope_value}"
-    emoji = ":rotating_light:" if threshold >= 100 else ":warning:"
-    if kind == "actual":
-        headline = f"Budget {budget_name}: spend reached {pct(threshold)} of {money(budget_amount, currency)}"
+def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
+    """What crossed, by how much, and what drives it, for one due budget alert."""
+    currency = alert.billing_currency
+    scope = "all spend" if alert.scope_type == "total" else f"{alert.scope_type} = {alert.scope_value}"
+    emoji = ":rotating_light:" if alert.severity == "critical" else ":warning:"
+    amount = money(alert.budget_amount, currency)
+    if alert.alert_kind == "actual":
+        headline = f"Budget {alert.budget_name}: spend reached {threshold(alert.threshold_pct)} of {amount}"
     else:
         headline = (
-            f"Budget {budget_name}: forecast to reach {pct(threshold)} of {money(budget_amount, currency)}"
+            f"Budget {alert.budget_name}: forecast to reach {threshold(alert.threshold_pct)} of {amount}"
         )
-    projection = money(projected_cost, currency)
-    if projected_low is not None and projected_high is not None:
-        projection += f" ({money(projected_low, currency)} – {money(projected_high, currency)})"
-    crossed = f"{kind} ≥ {pct(threshold)}"
-    if lower_threshold is not None:
-        crossed += f" (escalated from {pct(lower_threshold)})"
+    period = alert.billing_period.strftime("%Y-%m")
+    actual_share = share_of_budget(alert.actual_pct, alert.actual_cost, alert.budget_amount)
+    projected_share = share_of_budget(alert.projected_pct, alert.projected_cost, alert.budget_amount)
+    projection = money(alert.projected_cost, currency)
+    if alert.projected_low is not None and alert.projected_high is not None:
+        projection += f" ({money(alert.projected_low, currency)} – {money(alert.projected_high, currency)})"
+    crossed = f"{alert.alert_kind} ≥ {threshold(alert.threshold_pct)}"
+    if alert.escalated_from_pct is not None:
+        crossed += f" (escalated from {threshold(alert.escalated_from_pct)})"
+    through = alert.data_through_date.isoformat() if alert.data_through_date else "n/a"
     blocks = [
         _header(f"{emoji} {headline}"),
         _fields(
             [
-                ("Budget", f"{budget_name} ({scope})"),
-                ("Billing period", f"{billing_period} (data through {data_through_date or 'n/a'})"),
-                ("Actual", f"{money(actual_cost, currency)} · {pct(actual_pct)} of budget"),
-                ("Projected", f"{projection} · {pct(projected_pct)} of budget"),
+                ("Budget", f"{alert.budget_name} ({scope})"),
+                ("Billing period", f"{period} (data through {through})"),
+                ("Actual", f"{money(alert.actual_cost, currency)} · {actual_share} of budget"),
+                ("Projected", f"{projection} · {projected_share} of budget"),
                 ("Threshold crossed", crossed),
-                ("Budget amount", money(budget_amount, currency)),
+                ("Budget amount", amount),
             ]
         ),
     ]
-    if drivers:
+    if alert.top_drivers:
         lines = [
             f"{i}. *{d.name}*: {money(d.cost, currency)}"
-            + (f" ({pct(d.cost / actual_cost * 100)})" if actual_cost else "")
-            for i, d in enumerate(drivers, start=1)
+            + (f" ({pct(d.share_pct)})" if d.share_pct is not None else "")
+            for i, d in enumerate(alert.top_drivers, start=1)
         ]
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*Top {drivers_label}*\n" + "\n".join(lines)},
+                "text": {"type": "mrkdwn", "text": f"*Top {alert.drivers_label}*\n" + "\n".join(lines)},
             }
         )
-    blocks.append(_link("Open budget_projection in Dagster", link))
+    blocks.append(_link("Open budget_projection in Dagster", asset_url(ui_url, BUDGET_ASSET_KEY)))
     text = (
-        f"{headline}: actual {money(actual_cost, currency)} ({pct(actual_pct)}), "
-        f"projected {money(projected_cost, currency)} ({pct(projected_pct)}) for {billing_period}"
+        f"{headline}: actual {money(alert.actual_cost, currency)} ({actual_share}), "
+        f"projected {money(alert.projected_cost, currency)} ({projected_share}) for {period}"
     )
     return {"text": text, "blocks": blocks}
 
 
-def format_anomaly_alert(
-    *,
-    usage_date: str,
-    scope_type: str,
-    scope_value: str,
-    actual_cost: float,
-    expected_cost: float,
-    impact_cost: float,
-    deviation: float | None,
-    severity: str,
-    currency: str,
-    link: str,
-) -> dict:
-    scope = "Total spend" if scope_type == "total" else f"{scope_type} {scope_value}"
-    change = impact_cost / expected_cost * 100 if expected_cost else None
-    headline = f"Cost anomaly ({severity}): {scope} on {usage_date}"
+def anomaly_message(anomaly: CostAnomaly, ui_url: str) -> dict:
+    """A day of unusually high spend: actual against expected, and how unusual."""
+    currency = anomaly.billing_currency
+    scope = "Total spend" if anomaly.scope_type == "total" else f"{anomaly.scope_type} {anomaly.scope_value}"
+    day = anomaly.usage_date.isoformat()
+    headline = f"Cost anomaly ({anomaly.severity}): {scope} on {day}"
+    impact = f"+{money(anomaly.impact_cost, currency)}"
+    if anomaly.deviation_pct:
+        impact += f" (+{pct(anomaly.deviation_pct)})"
     blocks = [
         _header(f":chart_with_upwards_trend: {headline}"),
         _fields(
             [
-                ("Actual", money(actual_cost, currency)),
-                ("Expected", money(expected_cost, currency)),
-                ("Impact", f"+{money(impact_cost, currency)}" + (f" (+{pct(change)})" if change else "")),
-                ("Deviation", f"{deviation:.1f} robust z" if deviation is not None else "n/a"),
+                ("Actual", money(anomaly.actual_cost, currency)),
+                ("Expected", money(anomaly.expected_cost, currency)),
+                ("Impact", impact),
+                (
+                    "Deviation",
+                    f"{anomaly.deviation:.1f} robust z" if anomaly.deviation is not None else "n/a",
+                ),
             ]
         ),
-        _link("Open cost_anomalies in Dagster", link),
+        _link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)),
     ]
-    text = f"{headline}: {money(actual_cost, currency)} against {money(expected_cost, currency)} expected"
+    text = (
+        f"{headline}: {money(anomaly.actual_cost, currency)} against "
+        f"{money(anomaly.expected_cost, currency)} expected"
+    )
     return {"text": text, "blocks": blocks}
 
 
-def format_run_failure(*, job_name: str, run_id: str, steps: Sequence[str], error: str, link: str) -> dict:
+def run_failure_message(*, job_name: str, run_id: str, steps: Sequence[str], error: str, link: str) -> dict:
+    """A failed run: the job, the failing step(s), the error (cut to Slack's limits) and a link."""
     error = error.strip() or "no error message"
     if len(error) > MAX_ERROR_CHARS:
         error = error[:MAX_ERROR_CHARS] + "…"
@@ -171,7 +225,8 @@ def format_run_failure(*, job_name: str, run_id: str, steps: Sequence[str], erro
     return {"text": f"Run {run_id[:8]} of {job_name} failed at {step_text}: {first_line}", "blocks": blocks}
 
 
-def format_test_message(*, destination: str, ui_url: str) -> dict:
+def setup_check_message(*, destination: str, ui_url: str) -> dict:
+    """The message `mlcost alerts test` posts to prove the destination works."""
     text = f"mlcost test alert: this channel receives mlcost budget, anomaly and run-failure alerts ({destination})."
     return {
         "text": text,

@@ -1,4 +1,8 @@
-"""Alert settings, read from the environment each time they are needed (never at import time)."""
+"""Alert delivery settings, read from the environment each time they are needed (never at import time).
+
+The anomaly settings (ALERTS_ANOMALY_MIN_IMPACT, ALERTS_ANOMALY_LOOKBACK_DAYS) are not here: they
+decide which anomalies are due, so dbt reads them (dbt_project/dbt_project.yml).
+"""
 
 from __future__ import annotations
 
@@ -33,8 +37,6 @@ class AlertSettings:
     state_path: Path | None = None
     log_path: Path | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    anomaly_min_impact: float = 0.0
-    anomaly_lookback_days: int = 3
 
     def __repr__(self) -> str:
         return f"AlertSettings(destination={self.destination_name!r}, ui_url={self.ui_url!r})"
@@ -87,6 +89,4 @@ def from_env() -> AlertSettings:
         state_path=Path(state).expanduser().resolve() if state else None,
         log_path=Path(log).expanduser().resolve() if log else None,
         timeout_seconds=float(_env("ALERTS_SLACK_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS),
-        anomaly_min_impact=float(_env("ALERTS_ANOMALY_MIN_IMPACT") or 0),
-        anomaly_lookback_days=int(_env("ALERTS_ANOMALY_LOOKBACK_DAYS") or 3),
     )

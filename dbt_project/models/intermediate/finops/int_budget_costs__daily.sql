@@ -24,17 +24,7 @@ column_scoped as (
         sum(case when budgets.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end) as cost
     from budgets
     inner join costs
-        on
-            budgets.scope_type = 'total'
-            or (budgets.scope_type = 'model' and budgets.scope_value = costs.model_name)
-            or (budgets.scope_type = 'team' and budgets.scope_value = costs.team)
-            or (budgets.scope_type = 'project' and budgets.scope_value = costs.project)
-            or (budgets.scope_type = 'environment' and budgets.scope_value = costs.environment)
-            or (budgets.scope_type = 'category' and budgets.scope_value = costs.category)
-            or (
-                budgets.scope_type = 'service'
-                and (lower(costs.service_name) = budgets.scope_value or lower(costs.service_code) = budgets.scope_value)
-            )
+        on {{ budget_scope_matches('budgets', 'costs') }}
     group by all
 ),
 

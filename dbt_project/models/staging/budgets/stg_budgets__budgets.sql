@@ -15,8 +15,10 @@ final as (
         amount as budget_amount,
         -- A budget counts cost in its own currency only (ISO 4217, upper-case; USD unless the file says).
         upper(coalesce(currency, 'USD')) as billing_currency,
-        coalesce(actual_thresholds, [80.0, 100.0]) as actual_thresholds,
-        coalesce(forecast_thresholds, [100.0]) as forecast_thresholds,
+        -- Never null: the budgets ingest fills in the default thresholds (pipelines/lib/budgets.py,
+        -- their one place).
+        actual_thresholds,
+        forecast_thresholds,
         source_file,
         source_line
     from source

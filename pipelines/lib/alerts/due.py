@@ -1,0 +1,101 @@
+"""Record the alerts the warehouse decided are due, read from the published copy of the marts.
+
+marts.budget_alerts (one row per due budget alert) and marts.cost_anomalies (the rows with
+is_alert_due) hold every decision; this module only reads them and writes each new one to the ledger
+with its message. It reads the published copy (pipelines/lib/published.py), so it never waits for,
+or blocks, a pipeline run writing the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.lib import sql
+from pipelines.lib.alerts.ledger import Alert, Ledger
+from pipelines.lib.alerts.messages import (
+    BudgetAlert,
+    CostAnomaly,
+    Driver,
+    anomaly_message,
+    budget_message,
+)
+
+
+class PublishedCopyError(RuntimeError):
+    """The published copy is missing or predates the alert marts; the message says what to run."""
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql.load(name))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _end_of(day: dt.date) -> float:
+    """The instant a due-until date ends (UTC), as epoch seconds for the ledger."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
+
+
+def _budget_alert(row: dict[str, Any]) -> BudgetAlert:
+    values = {f.name: row[f.name] for f in fields(BudgetAlert)}
+    values["top_drivers"] = tuple(Driver(**driver) for driver in row["top_drivers"] or ())
+    return BudgetAlert(**values)
+
+
+def _cost_anomaly(row: dict[str, Any]) -> CostAnomaly:
+    return CostAnomaly(**{f.name: row[f.name] for f in fields(CostAnomaly)})
+
+
+def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:
+    """The due budget alerts and cost anomalies in the published copy at ``path``, in sending order."""
+    if not path.is_file():
+        raise PublishedCopyError(f"no published copy of the marts at {path} yet (run `mlcost refresh` first)")
+    with duckdb.connect(str(path), read_only=True) as conn:
+        try:
+            budgets = _rows(conn, "alerts/select_due_budget_alerts")
+            anomalies = _rows(conn, "alerts/select_due_cost_anomalies")
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            reason = str(exc).splitlines()[0]
+            raise PublishedCopyError(
+                f"the published copy at {path} has no current alert marts ({reason}); run `mlcost refresh`"
+            ) from None
+    return [_budget_alert(row) for row in budgets], [_cost_anomaly(row) for row in anomalies]
+
+
+def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str) -> list[Alert]:
+    """Ledger entries, with their messages and expiry, budgets first."""
+    alerts = []
+    for budget in budgets:
+        message = budget_message(budget, ui_url)
+        alerts.append(
+            Alert(
+                key=budget.alert_key,
+                kind=f"budget_{budget.alert_kind}",
+                summary=message["text"],
+                message=message,
+                expires_at=_end_of(budget.due_until_date),
+            )
+        )
+    for anomaly in anomalies:
+        message = anomaly_message(anomaly, ui_url)
+        alerts.append(
+            Alert(
+                key=anomaly.alert_key,
+                kind="anomaly",
+                summary=message["text"],
+                message=message,
+                expires_at=_end_of(anomaly.due_until_date),
+            )
+        )
+    return alerts
+
+
+def record_due_alerts(path: Path, ledger: Ledger, ui_url: str) -> list[Alert]:
+    """Write every due alert in the published copy to the ledger; returns the ones that are new."""
+    budgets, anomalies = read_due(path)
+    return [alert for alert in as_ledger_alerts(budgets, anomalies, ui_url) if ledger.record(alert)]
