@@ -34,15 +34,15 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
-    from pipelines.lib import settings
-    from pipelines.lib.demo.aws_seed import (
+    from pipelines.demo.aws_seed import (
         demo_role_arns,
         retire_demo_endpoints,
         seed_demo_aws,
         write_demo_prediction_logs,
     )
-    from pipelines.lib.demo.catalog import build_catalog
-    from pipelines.lib.demo.exports import write_demo_exports
+    from pipelines.demo.catalog import build_catalog
+    from pipelines.demo.exports import write_demo_exports
+    from pipelines.lib import settings
     from pipelines.lib.refresh import refresh, run_jobs
 
     settings.apply_defaults()
@@ -132,9 +132,9 @@ def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 
 
 def print_summary() -> None:
-    _print_table("Top models by effective (amortized) cost, USD", *_query("demo/top_models"))
-    _print_table("Cost per 1,000 predictions by endpoint", *_query("demo/cost_per_1k_predictions"))
-    _print_table("Budgets, latest billing period", *_query("demo/budget_status"))
+    _print_table("Top models by effective (amortized) cost, USD", *_query("queries/top_models"))
+    _print_table("Cost per 1,000 predictions by endpoint", *_query("queries/cost_per_1k_predictions"))
+    _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
 
 
 def print_alerts() -> None:

@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import pyarrow as pa
 
-from pipelines.lib.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID, DemoCatalog, unit
+from pipelines.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID, DemoCatalog, unit
 
 # Public on-demand prices (USD per instance hour), close to us-east-1 list prices.
 SAGEMAKER_RATES = {

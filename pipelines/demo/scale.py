@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 from pathlib import Path
 
-from pipelines.lib.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID
+from pipelines.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID
 
 # Synthetic canonical rows number i = resource (i // hours) x hour (i % hours) of the month.
 BENCH_ROWS_VIEW = """
@@ -89,7 +89,7 @@ from range(120)
 
 def write_scaled_month(writer, period: dt.date, data_dir: Path, rows: int) -> tuple[list[Path], int, float]:
     """Write exactly `rows` CUR 2.0 line items for `period` into data_dir; returns (files, rows, cost)."""
-    from pipelines.lib.demo.exports import CUR2_COLUMNS, CUR2_EXPORT, PART_ROWS, _macro_sql
+    from pipelines.demo.exports import CUR2_COLUMNS, CUR2_EXPORT, PART_ROWS, _macro_sql
 
     con = writer.con
     base_rows, base_cost = writer.period_cost(period)

@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.lib.demo.billing import PRODUCT_NAMES, build_line_items, tag_keys
-from pipelines.lib.demo.catalog import DAY, HOUR, DemoCatalog, build_catalog
+from pipelines.demo.billing import PRODUCT_NAMES, build_line_items, tag_keys
+from pipelines.demo.catalog import DAY, HOUR, DemoCatalog, build_catalog
 
 FORMATS = ("cur2", "legacy", "focus")
 BUCKET = "mlcost-demo-billing"
@@ -672,6 +672,6 @@ def _write_focus(writer: _Writer) -> FormatSummary:
 
 
 def _write_scaled_month(writer: _Writer, period: dt.date, data_dir: Path, rows: int):
-    from pipelines.lib.demo.scale import write_scaled_month
+    from pipelines.demo.scale import write_scaled_month
 
     return write_scaled_month(writer, period, data_dir, rows)
