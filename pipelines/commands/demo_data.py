@@ -62,7 +62,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.cli import CommandError
+    from pipelines.commands import CommandError
     from pipelines.demo.exports import write_demo_exports
 
     try:

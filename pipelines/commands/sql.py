@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.commands import CommandError
 from pipelines.lib import published, settings
 
 FORMATS = ("table", "csv", "json")
@@ -35,12 +36,6 @@ QUERY_TYPES = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
 QUERY_WORDS = "select, with, from, describe, show, summarize or explain"
 # DuckDB's names for statement types that say little to a user; the rest read as they are.
 STATEMENT_NAMES = {"LOAD": "INSTALL or LOAD", "SET": "SET, RESET, USE or PRAGMA", "???": "this"}
-
-
-def _error(message: str) -> Exception:
-    from pipelines.cli import CommandError
-
-    return CommandError(message)
 
 
 def register(subparsers) -> None:
@@ -112,40 +107,44 @@ def _one_line(exc: BaseException) -> str:
 def _statement(text: str) -> duckdb.Statement:
     """The one query in `text`, parsed by DuckDB's own parser; anything else is refused."""
     if not text.strip():
-        raise _error('empty query: give one statement, e.g. "select * from marts.cost_by_model limit 5"')
+        raise CommandError(
+            'empty query: give one statement, e.g. "select * from marts.cost_by_model limit 5"'
+        )
     with duckdb.connect() as parser:
         try:
             statements = parser.extract_statements(text)
         except duckdb.Error as exc:
-            raise _error(_one_line(exc)) from None
+            raise CommandError(_one_line(exc)) from None
     if not statements:
-        raise _error("empty query: the text holds only comments; give one statement")
+        raise CommandError("empty query: the text holds only comments; give one statement")
     if len(statements) > 1:
         # A PIVOT without an IN list parses as two: CREATE TYPE for its columns, then the SELECT.
         hint = " (a PIVOT needs its IN list)" if "pivot" in text.lower() else ""
-        raise _error(f"refused: {len(statements)} statements; mlcost sql runs exactly one{hint}")
+        raise CommandError(f"refused: {len(statements)} statements; mlcost sql runs exactly one{hint}")
     statement = statements[0]
     if statement.type not in QUERY_TYPES:
         kind = STATEMENT_NAMES.get(statement.type.name, statement.type.name.replace("_", " "))
-        raise _error(f"refused: {kind} statement; mlcost sql is read-only and runs one query ({QUERY_WORDS})")
+        raise CommandError(
+            f"refused: {kind} statement; mlcost sql is read-only and runs one query ({QUERY_WORDS})"
+        )
     return statement
 
 
 def _query_text(args: argparse.Namespace) -> str:
     if args.query and args.file:
-        raise _error("give either a query or -f FILE, not both")
+        raise CommandError("give either a query or -f FILE, not both")
     if args.file:
         try:
             return args.file.read_text()
         except OSError as exc:
-            raise _error(f"cannot read {args.file}: {exc.strerror}") from None
+            raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
         except UnicodeDecodeError as exc:
-            raise _error(f"cannot read {args.file}: not UTF-8 text (byte {exc.start})") from None
+            raise CommandError(f"cannot read {args.file}: not UTF-8 text (byte {exc.start})") from None
     if args.query is not None:
         return args.query
     if not sys.stdin.isatty():
         return sys.stdin.read()
-    raise _error('give a query ("select ...") or -f FILE')
+    raise CommandError('give a query ("select ...") or -f FILE')
 
 
 def _open(path: Path, args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
@@ -158,16 +157,18 @@ def _connect(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, Path]
         # The limits are checked on their own first, so a bad --memory-limit is named as such.
         duckdb.connect(config={"memory_limit": args.memory_limit}).close()
     except duckdb.Error as exc:
-        raise _error(f"--memory-limit {args.memory_limit}: {_one_line(exc)}") from None
+        raise CommandError(f"--memory-limit {args.memory_limit}: {_one_line(exc)}") from None
     copy = published.read_copy_path()
     warehouse = settings.warehouse_path()
     if not use_warehouse and copy.exists():
         try:
             return _open(copy, args), copy
         except duckdb.Error as exc:
-            raise _error(f"cannot open {copy}: {_one_line(exc)}") from None
+            raise CommandError(f"cannot open {copy}: {_one_line(exc)}") from None
     if not warehouse.exists():
-        raise _error(f"no warehouse at {warehouse} yet: run `mlcost refresh` first (or set WAREHOUSE_PATH)")
+        raise CommandError(
+            f"no warehouse at {warehouse} yet: run `mlcost refresh` first (or set WAREHOUSE_PATH)"
+        )
     if not use_warehouse:
         print(
             f"mlcost sql: no published copy at {copy} yet; querying the warehouse read-only", file=sys.stderr
@@ -176,13 +177,13 @@ def _connect(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, Path]
         return _open(warehouse, args), warehouse
     except duckdb.Error as exc:
         if not isinstance(exc, duckdb.IOException) or "lock" not in str(exc).lower():
-            raise _error(f"cannot open {warehouse}: {_one_line(exc)}") from None
+            raise CommandError(f"cannot open {warehouse}: {_one_line(exc)}") from None
         hint = (
             "the published copy is written at the end of each refresh; query it without --warehouse"
             if use_warehouse
             else f"no published copy exists yet; it appears at {copy} when the running refresh finishes"
         )
-        raise _error(
+        raise CommandError(
             f"{warehouse} is being written by another process (a refresh?) and cannot be opened: {hint}"
         ) from None
 
@@ -282,16 +283,16 @@ def _execute(
         return [d[0] for d in result.description], result.fetchall()
     except duckdb.InterruptException:
         if expired.is_set():
-            raise _error(
+            raise CommandError(
                 f"query stopped after {timeout:g} s (--timeout {timeout:g}); narrow it or allow longer"
             ) from None
-        raise _error("interrupted") from None
+        raise CommandError("interrupted") from None
     except (KeyboardInterrupt, RuntimeError) as exc:
         # Ctrl-C: DuckDB's Python layer stops waiting (RuntimeError "Query interrupted") but the query
         # may still run in DuckDB's threads, and closing the connection would wait for it.
         conn.interrupt()
         if isinstance(exc, KeyboardInterrupt) or "interrupted" in str(exc).lower():
-            raise _error("interrupted") from None
+            raise CommandError("interrupted") from None
         raise
     finally:
         timer.cancel()
@@ -302,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except KeyboardInterrupt:
         # Ctrl-C outside the query (DuckDB handles it inside): one line, not a traceback.
-        raise _error("interrupted") from None
+        raise CommandError("interrupted") from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -311,15 +312,15 @@ def _run(args: argparse.Namespace) -> int:
     try:
         columns, rows = _execute(conn, statement, args.timeout)
     except duckdb.PermissionException as exc:
-        raise _error(f"refused: {_one_line(exc)}; mlcost sql reads {path} and nothing else") from None
+        raise CommandError(f"refused: {_one_line(exc)}; mlcost sql reads {path} and nothing else") from None
     except duckdb.OutOfMemoryException as exc:
         # Only the first line: DuckDB goes on to suggest a temporary directory, which is off on purpose.
         first = str(exc).splitlines()[0]
-        raise _error(
+        raise CommandError(
             f"query needs more than --memory-limit {args.memory_limit} (nothing spills to disk): {first}"
         ) from None
     except duckdb.Error as exc:
-        raise _error(f"query failed on {path}: {_one_line(exc)}") from None
+        raise CommandError(f"query failed on {path}: {_one_line(exc)}") from None
     finally:
         conn.close()
     try:

@@ -191,9 +191,14 @@ def test_an_empty_file_and_a_syntax_error_get_one_line(door, tmp_path, capsys):
 def test_a_refusal_from_the_real_command_is_one_line_without_traceback(door):
     """A real process, as a user runs it: exit status, stderr and the warehouse."""
     before = _counts(door)
-    for query in ("", f"attach '{door}' as wh; delete from wh.raw.billing_line_items"):
+    mlcost = [str(Path(sys.executable).with_name("mlcost"))]
+    module = [sys.executable, "-m", "pipelines.cli"]  # CommandError must be one class either way
+    for command, query in (
+        (module, ""),
+        (mlcost, f"attach '{door}' as wh; delete from wh.raw.billing_line_items"),
+    ):
         done = subprocess.run(
-            [str(Path(sys.executable).with_name("mlcost")), "sql", query],
+            [*command, "sql", query],
             capture_output=True,
             text=True,
             env=os.environ.copy(),
