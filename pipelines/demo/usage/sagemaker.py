@@ -26,11 +26,18 @@ SAGEMAKER_RATES = {
 }
 GP2_GB_MONTH = 0.14  # SageMaker ML storage, USD per GB-month
 SP_COVERED_ENDPOINTS = ("churn-prod", "fraud-detector-prod")  # the Savings Plan covers these
+GP2_DESCRIPTION = "${:g} per GB-Mo of ML General Purpose SSD (gp2) storage in {}"
 
 
 def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
     streams = UsageStreams()
-    gp2_desc = "${:g} per GB-Mo of ML General Purpose SSD (gp2) storage in {}"
+    for add_streams in (_endpoints, _training_jobs, _processing_and_transform_jobs, _notebooks, _studio):
+        add_streams(catalog, streams)
+    return streams
+
+
+def _endpoints(catalog: DemoCatalog, streams: UsageStreams) -> None:
+    """Hosting instances and their ML storage volumes, per endpoint and variant."""
     for endpoint in catalog.endpoints:
         for variant in endpoint.variants:
             it = variant.instance_type
@@ -69,9 +76,12 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
             endpoint.created_at,
             endpoint.deleted_at,
             endpoint.tags,
-            description=gp2_desc.format(GP2_GB_MONTH, LOCATIONS[endpoint.region]),
+            description=GP2_DESCRIPTION.format(GP2_GB_MONTH, LOCATIONS[endpoint.region]),
         )
 
+
+def _training_jobs(catalog: DemoCatalog, streams: UsageStreams) -> None:
+    """Training instances (on-demand or managed spot) and their storage, per job."""
     for job in catalog.training_jobs:
         it = job.instance_type
         # Billed seconds accrue evenly while the job trains; spot jobs bill only billable_seconds.
@@ -110,9 +120,12 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
             job.started_at,
             end,
             job.tags,
-            description=gp2_desc.format(GP2_GB_MONTH, LOCATIONS[job.region]),
+            description=GP2_DESCRIPTION.format(GP2_GB_MONTH, LOCATIONS[job.region]),
         )
 
+
+def _processing_and_transform_jobs(catalog: DemoCatalog, streams: UsageStreams) -> None:
+    """Processing and batch transform instances, per job."""
     for jobs, usage, label in (
         (catalog.processing_jobs, "Processing", "Processing"),
         (catalog.transform_jobs, "Tsform", "Batch Transform"),
@@ -136,6 +149,10 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
                 it,
                 description=f"${SAGEMAKER_RATES[it]:g} per {label} {it} hour",
             )
+
+
+def _notebooks(catalog: DemoCatalog, streams: UsageStreams) -> None:
+    """Notebook instances and their storage, per notebook."""
     for nb in catalog.notebooks:
         it = nb.instance_type
         streams.add(
@@ -169,10 +186,12 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
             nb.created_at,
             nb.stopped_at,
             nb.tags,
-            description=gp2_desc.format(GP2_GB_MONTH, LOCATIONS[nb.region]),
+            description=GP2_DESCRIPTION.format(GP2_GB_MONTH, LOCATIONS[nb.region]),
         )
 
-    # Studio appears only on the bill (no SageMaker API resource in the catalog).
+
+def _studio(catalog: DemoCatalog, streams: UsageStreams) -> None:
+    """Studio apps, which appear only on the bill (no SageMaker API resource in the catalog)."""
     start = bill_only_start(catalog)
     domain = f"arn:aws:sagemaker:us-east-1:{PROD_ACCOUNT_ID}:domain/d-demo{catalog.seed:02d}k2xq9rt1"
     studio_tags = {"team": "search", "environment": "dev"}
@@ -208,4 +227,3 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
         studio_tags,
         "ml.g4dn.xlarge",
     )
-    return streams
