@@ -60,9 +60,9 @@ def child(code: str, *args: str) -> dict:
 
 
 def main() -> int:
+    from pipelines.demo.exports import write_demo_exports
     from pipelines.lib.billing.discovery import discover
     from pipelines.lib.billing.store import open_store
-    from pipelines.lib.demo.exports import write_demo_exports
 
     exports = WORK / f"exports-{ROWS}"
     if not (exports / ".complete").exists():

@@ -7,14 +7,11 @@ import importlib
 import sys
 import warnings
 
+from pipelines.commands import CommandError
 from pipelines.lib import settings
 
 # sub-command name -> module under pipelines.commands exposing register(subparsers)
 COMMAND_MODULES = ("demo_data", "refresh", "sql", "alerts", "demo")
-
-
-class CommandError(Exception):
-    """A failure to report to the user in one line, without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

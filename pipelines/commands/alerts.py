@@ -20,7 +20,7 @@ from pipelines.lib.alerts.settings import from_env
 
 
 def _error(message: str) -> Exception:
-    from pipelines.cli import CommandError
+    from pipelines.commands import CommandError
 
     return CommandError(message)
 

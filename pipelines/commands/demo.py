@@ -12,9 +12,11 @@ import argparse
 import datetime as dt
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-from pipelines.cli import CommandError
+from pipelines.commands import CommandError
 
 
 def register(subparsers) -> None:
@@ -34,15 +36,15 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
-    from pipelines.lib import settings
-    from pipelines.lib.demo.aws_seed import (
+    from pipelines.demo.aws_seed import (
         demo_role_arns,
         retire_demo_endpoints,
         seed_demo_aws,
         write_demo_prediction_logs,
     )
-    from pipelines.lib.demo.catalog import build_catalog
-    from pipelines.lib.demo.exports import write_demo_exports
+    from pipelines.demo.catalog import build_catalog
+    from pipelines.demo.exports import write_demo_exports
+    from pipelines.lib import settings
     from pipelines.lib.refresh import refresh, run_jobs
 
     settings.apply_defaults()
@@ -132,13 +134,13 @@ def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 
 
 def print_summary() -> None:
-    _print_table("Top models by effective (amortized) cost, per currency", *_query("demo/top_models"))
-    _print_table("Cost per 1,000 predictions by endpoint", *_query("demo/cost_per_1k_predictions"))
-    _print_table("Budgets, latest billing period", *_query("demo/budget_status"))
+    _print_table("Top models by effective (amortized) cost, per currency", *_query("queries/top_models"))
+    _print_table("Cost per 1,000 predictions by endpoint", *_query("queries/cost_per_1k_predictions"))
+    _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
 
 
 def print_alerts() -> None:
-    from pipelines.commands.alerts import check
-
-    print("\nAlerts (mlcost alerts check):")
-    check(argparse.Namespace())
+    print("\nAlerts (mlcost alerts check):", flush=True)
+    # The command itself, as a user runs it (commands do not import each other); its exit status
+    # says whether a delivery failed, which the output above already shows.
+    subprocess.run([sys.executable, "-m", "pipelines.cli", "alerts", "check"], check=False)

@@ -17,7 +17,7 @@ def _date(text: str) -> dt.date:
 
 
 def _formats(text: str) -> list[str]:
-    from pipelines.lib.demo.exports import FORMATS
+    from pipelines.demo.exports import FORMATS
 
     chosen = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
@@ -62,8 +62,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.cli import CommandError
-    from pipelines.lib.demo.exports import write_demo_exports
+    from pipelines.commands import CommandError
+    from pipelines.demo.exports import write_demo_exports
 
     try:
         summaries = write_demo_exports(

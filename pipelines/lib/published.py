@@ -32,6 +32,40 @@ def read_copy_path() -> Path:
     return warehouse.with_name(f"{warehouse.name}.read.duckdb")
 
 
+def open_read_only(path: Path, *, memory_limit: str = "1GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """A connection that can read `path` and nothing else, for queries someone typed.
+
+    `path` is attached READ_ONLY under the catalog name `mlcost` and made the default, so
+    `marts.cost_by_model` resolves whatever the file is called (a file named marts.duckdb would
+    otherwise make `marts` ambiguous between the catalog and the schema). Then DuckDB's own controls
+    close every other door: external access off (no other files, no ATTACH, COPY, EXPORT, INSTALL or
+    LOAD, no file-reading table functions), no spilling to a temporary directory, and the
+    configuration locked so no statement can turn any of it back on. `memory_limit` and `threads`
+    bound what one query can take. Raises duckdb.Error if the file cannot be opened or a limit is
+    invalid.
+    """
+    conn = duckdb.connect(
+        config={
+            "memory_limit": memory_limit,
+            "threads": threads,
+            # The default for an in-memory database is a `.tmp` folder in the working directory.
+            "temp_directory": "",
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
+    try:
+        conn.execute(f"attach {sql_path(path)} as mlcost (read_only)")
+        conn.execute("use mlcost")
+        # Only after the attach: from here on DuckDB opens no file, and the lock keeps it so.
+        conn.execute("set enable_external_access = false")
+        conn.execute("set lock_configuration = true")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def publish(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
     """Copy every table of the published schemas into a new file, then rename it onto `target`.
 

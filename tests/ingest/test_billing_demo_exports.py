@@ -11,10 +11,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.demo.exports import write_demo_exports
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.load import load_period
 from pipelines.lib.billing.store import open_store
-from pipelines.lib.demo.exports import write_demo_exports
 from tests.ingest.billing_helpers import materialize, warehouse_totals
 
 AS_OF = dt.date(2025, 3, 20)

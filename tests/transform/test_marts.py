@@ -305,11 +305,16 @@ def test_mlcost_sql_prints_each_format(use_built, capsys, fmt):
         assert len(records) == 6
 
 
-def test_mlcost_sql_runs_every_ready_query(use_built, capsys):
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_mlcost_sql_runs_every_ready_query(use_built, capsys, fmt):
     for path in sorted((REPO_ROOT / "sql" / "queries").glob("*.sql")):
         assert path.read_text().startswith("--"), f"{path.name} needs a header comment"
-        assert cli.main(["sql", "--format", "json", "-f", str(path)]) == 0, path.name
-        assert json.loads(capsys.readouterr().out), f"{path.name} returned no rows"
+        assert cli.main(["sql", "--format", fmt, "-f", str(path)]) == 0, path.name
+        out = capsys.readouterr().out
+        if fmt == "json":
+            assert json.loads(out), f"{path.name} returned no rows"
+        else:
+            assert len(out.splitlines()) > (3 if fmt == "table" else 1), f"{path.name} returned no rows"
 
 
 def test_mlcost_sql_answers_while_another_process_writes_the_warehouse(use_built, capsys):

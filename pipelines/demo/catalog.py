@@ -1,6 +1,6 @@
 """The demo organisation: one deterministic catalog of models, endpoints, jobs and notebooks.
 
-Both the demo bill (pipelines/lib/demo/billing.py) and the demo SageMaker, CloudWatch and
+Both the demo bill (pipelines/demo/billing.py) and the demo SageMaker, CloudWatch and
 prediction-log data are generated from the same `DemoCatalog`, so names, instance types, tags and
 hours agree everywhere. Everything is a pure function of (seed, as_of, months): no clock, no I/O.
 """

@@ -11,7 +11,10 @@ import calendar
 import datetime as dt
 from pathlib import Path
 
-from pipelines.lib.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID
+from pipelines.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID
+from pipelines.demo.columns import CUR2_COLUMNS, macro_sql
+
+PART_ROWS = 1_000_000  # rows per Parquet part file, as AWS splits big months
 
 # Synthetic canonical rows number i = resource (i // hours) x hour (i % hours) of the month.
 BENCH_ROWS_VIEW = """
@@ -87,10 +90,11 @@ from range(120)
 """
 
 
-def write_scaled_month(writer, period: dt.date, data_dir: Path, rows: int) -> tuple[list[Path], int, float]:
-    """Write exactly `rows` CUR 2.0 line items for `period` into data_dir; returns (files, rows, cost)."""
-    from pipelines.lib.demo.exports import CUR2_COLUMNS, CUR2_EXPORT, PART_ROWS, _macro_sql
-
+def write_scaled_month(
+    writer, period: dt.date, data_dir: Path, rows: int, export_name: str
+) -> tuple[list[Path], int, float]:
+    """Write exactly `rows` CUR 2.0 line items for `period` into data_dir as `<export_name>-NNNNN`
+    parts, through exports.py's writer; returns (files, rows, cost)."""
     con = writer.con
     base_rows, base_cost = writer.period_cost(period)
     if rows < base_rows:
@@ -107,16 +111,16 @@ def write_scaled_month(writer, period: dt.date, data_dir: Path, rows: int) -> tu
         con.execute(f"set variable {name} = $1", [value])
     con.execute(BENCH_TAGS_TABLE)
     con.execute(BENCH_ROWS_VIEW)
-    con.execute(_macro_sql("cur2_rows_streamed", CUR2_COLUMNS, order=False))
+    con.execute(macro_sql("cur2_rows_streamed", CUR2_COLUMNS, order=False))
 
     parquet = "format parquet, compression snappy"
-    files = [data_dir / f"{CUR2_EXPORT}-00001.snappy.parquet"]
+    files = [data_dir / f"{export_name}-00001.snappy.parquet"]
     writer.copy("cur2_rows", period, files[0], parquet)
     synthetic = rows - base_rows
     for part, lo in enumerate(range(0, synthetic, PART_ROWS), start=2):
         con.execute("set variable bench_lo = $1", [lo])
         con.execute("set variable bench_hi = $1", [min(lo + PART_ROWS, synthetic)])
-        path = data_dir / f"{CUR2_EXPORT}-{part:05d}.snappy.parquet"
+        path = data_dir / f"{export_name}-{part:05d}.snappy.parquet"
         writer.copy("cur2_rows_streamed", period, path, parquet, source="bench_rows")
         files.append(path)
     con.execute("set variable bench_lo = 0")

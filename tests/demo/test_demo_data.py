@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.lib.demo.billing import SAGEMAKER_RATES
-from pipelines.lib.demo.catalog import HOUR, arn, build_catalog
-from pipelines.lib.demo.exports import write_demo_exports
+from pipelines.demo.catalog import HOUR, arn, build_catalog
+from pipelines.demo.exports import write_demo_exports
+from pipelines.demo.usage.sagemaker import SAGEMAKER_RATES
 
 AS_OF = dt.date(2025, 3, 20)
 ALL_FORMATS = ("cur2", "legacy", "focus")

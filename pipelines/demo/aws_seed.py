@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pipelines.lib.demo.catalog import HOUR, DemoCatalog, unit
+from pipelines.demo.catalog import HOUR, DemoCatalog, unit
 
 DEMO_ROLE_NAME = "mlcost-demo"
 PUT_METRIC_BATCH = 500  # PutMetricData accepts up to 1000 datums per call

@@ -6,14 +6,14 @@ import datetime as dt
 
 from pipelines.defs.ingest.predictions import prediction_counts
 from pipelines.defs.ingest.sagemaker import sagemaker_metadata
-from pipelines.lib.demo.aws_seed import (
+from pipelines.demo.aws_seed import (
     demo_role_arns,
     outside_model_predictions,
     retire_demo_endpoints,
     seed_demo_aws,
     write_demo_prediction_logs,
 )
-from pipelines.lib.demo.catalog import HOUR, build_catalog
+from pipelines.demo.catalog import HOUR, build_catalog
 from tests.ingest.sagemaker_helpers import materialize, query
 
 
