@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 import duckdb
 
-from pipelines.lib.billing import BillingInputError
+from pipelines.lib.billing import BillingInputError, ExportLocationError
 from pipelines.lib.billing.normalize import (
     file_group,
     latest_period,
@@ -32,6 +32,12 @@ from pipelines.lib.billing.store import ExportStore, StoredFile, WorkDir
 LEGACY_PERIOD_DIR = re.compile(r"^(\d{4})(\d{2})\d{2}-\d{8}$")
 DATA_EXPORT_PERIOD_DIR = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$", re.IGNORECASE)
 EXPORT_ROOT_END = re.compile(r"^(metadata|data|BILLING_PERIOD=.*|\d{8}-\d{8})$", re.IGNORECASE)
+LAYOUTS = (
+    "legacy CUR (<report>/<yyyymmdd-yyyymmdd>/[<assemblyId>/]<report>-Manifest.json beside .csv.gz, .csv.zip "
+    "or .parquet files), CUR 2.0 and FOCUS Data Exports (<export>/metadata/BILLING_PERIOD=YYYY-MM/"
+    "<export>-Manifest.json and <export>/data/BILLING_PERIOD=YYYY-MM/ .parquet or .csv.gz files) and loose "
+    ".csv, .csv.gz, .csv.zip or .parquet files, at any depth"
+)
 NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])(?:-?01)?(?!\d)")
 
 
@@ -190,6 +196,12 @@ def discover(store: ExportStore, now: datetime | None = None) -> Discovery:
     files = store.list()
     by_path = {f.path: f for f in files}
     data_paths = {f.path for f in files if reader_for(f.path)}
+    if not data_paths and not any(is_manifest(f.path) for f in files):
+        others = f" ({len(files)} other file(s))" if files else ""
+        raise ExportLocationError(
+            f"CUR_EXPORT_URI={store.uri}: no billing export found{others}; looked for {LAYOUTS}. "
+            "Point CUR_EXPORT_URI at the folder or s3://bucket/prefix AWS delivers the export to"
+        )
     paths_by_name: dict[str, list[str]] = {}
     for path in sorted(data_paths):
         paths_by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
