@@ -20,9 +20,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pipelines.cli import CommandError
+    from pipelines.lib.billing import ExportLocationError
     from pipelines.lib.refresh import refresh
 
-    report = refresh(force=args.force, periods=args.period, build=not args.no_build)
+    try:
+        report = refresh(force=args.force, periods=args.period, build=not args.no_build)
+    except ExportLocationError as exc:  # configuration, not data: one line, nothing ingested or built
+        raise CommandError(str(exc)) from exc
     for line in report.lines:
         print(line)
     if report.failures:

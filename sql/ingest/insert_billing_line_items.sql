@@ -1,7 +1,8 @@
 -- Insert one billing period's normalized line items. The incoming placeholder is the union of
 -- normalizing SELECTs built from the files' own headers (quoted identifiers only); every value is a
 -- bound parameter. A line item with an empty cost field costs 0 and is flagged is_cost_missing. Loose files contribute only their
--- rows of this period.
+-- rows of this period. A row without a charge date, charged outside its own billing period or dated
+-- after next month fails the whole statement (mlcost_row_is_valid raises), so nothing is dropped.
 -- Tag maps are cleaned and their keys normalized once per distinct map (an export has few), keyed by
 -- the map's 64-bit hash: exactly one tag set per hash, so the join can never duplicate a line item.
 insert into raw.billing_line_items by name
@@ -14,6 +15,7 @@ incoming as (
     from (
         {incoming}
     )
+    where mlcost_row_is_valid(row_billing_period, charge_period_start, $latest_period::date)
 ),
 
 tag_sets as (

@@ -18,6 +18,17 @@ from pipelines.lib.billing.store import open_store
 from tests.ingest.billing_helpers import FIXTURES, file_total, materialize, warehouse_totals
 
 CENT = Decimal("0.01")
+# Two FOCUS spec examples hold an impossible time (`2023-02-01T30:00:00Z`): strict parsing fails their
+# period, naming the line (tests/ingest/test_billing_faults.py); the other examples load.
+FOCUS_TYPOS = ("commitment_discount_purchase_scenario_2.csv", "commitment_discount_purchase_scenario_3.csv")
+
+
+def fixture_folder(name: str, tmp_path: Path) -> Path:
+    if name != "focus":
+        return FIXTURES / name
+    folder = tmp_path / "focus"
+    shutil.copytree(FIXTURES / "focus", folder, ignore=shutil.ignore_patterns(*FOCUS_TYPOS))
+    return folder
 
 
 def load_all(uri: Path, warehouse: Path) -> dict[str, int]:
@@ -41,8 +52,10 @@ def load_all(uri: Path, warehouse: Path) -> dict[str, int]:
         ("koku_loose", None, "lineItem/UnblendedCost", "csv", ["2022-07-01", "2023-06-01"]),
     ],
 )
-def test_loose_export_totals_equal_the_files(fixture, files, column, reader, periods, warehouse_path):
-    folder = FIXTURES / fixture
+def test_loose_export_totals_equal_the_files(
+    fixture, files, column, reader, periods, warehouse_path, tmp_path
+):
+    folder = fixture_folder(fixture, tmp_path)
     paths = (
         [folder / f for f in files]
         if files
@@ -63,8 +76,8 @@ def test_loose_export_totals_equal_the_files(fixture, files, column, reader, per
     assert abs(billed - expected) < Decimal("0.000001")
 
 
-def test_focus_effective_cost_is_taken_as_given(warehouse_path):
-    folder = FIXTURES / "focus"
+def test_focus_effective_cost_is_taken_as_given(warehouse_path, tmp_path):
+    folder = fixture_folder("focus", tmp_path)
     _, expected_effective = file_total(sorted(folder.glob("*.csv")), "EffectiveCost")
     load_all(folder, warehouse_path)
     _, billed, effective = warehouse_totals(warehouse_path)

@@ -17,11 +17,14 @@ from pathlib import PurePosixPath
 
 import duckdb
 
-from pipelines.lib.billing import BillingInputError
+from pipelines.lib.billing import BillingInputError, ExportLocationError
 from pipelines.lib.billing.normalize import (
-    file_select,
+    file_group,
+    latest_period,
+    locate,
     prepare_connection,
     reader_for,
+    scan_periods,
     short_error,
 )
 from pipelines.lib.billing.store import ExportStore, StoredFile, WorkDir
@@ -29,6 +32,12 @@ from pipelines.lib.billing.store import ExportStore, StoredFile, WorkDir
 LEGACY_PERIOD_DIR = re.compile(r"^(\d{4})(\d{2})\d{2}-\d{8}$")
 DATA_EXPORT_PERIOD_DIR = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$", re.IGNORECASE)
 EXPORT_ROOT_END = re.compile(r"^(metadata|data|BILLING_PERIOD=.*|\d{8}-\d{8})$", re.IGNORECASE)
+LAYOUTS = (
+    "legacy CUR (<report>/<yyyymmdd-yyyymmdd>/[<assemblyId>/]<report>-Manifest.json beside .csv.gz, .csv.zip "
+    "or .parquet files), CUR 2.0 and FOCUS Data Exports (<export>/metadata/BILLING_PERIOD=YYYY-MM/"
+    "<export>-Manifest.json and <export>/data/BILLING_PERIOD=YYYY-MM/ .parquet or .csv.gz files) and loose "
+    ".csv, .csv.gz, .csv.zip or .parquet files, at any depth"
+)
 NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])(?:-?01)?(?!\d)")
 
 
@@ -180,10 +189,19 @@ def _parse_manifest(store: ExportStore, file: StoredFile) -> _Manifest:
     )
 
 
-def discover(store: ExportStore) -> Discovery:
+def discover(store: ExportStore, now: datetime | None = None) -> Discovery:
+    """Every billing period under the store and its current delivery; `problems` lists what cannot
+    be tied to a period. A billing period after next month (relative to `now`) is never created."""
+    latest = latest_period(now)
     files = store.list()
     by_path = {f.path: f for f in files}
     data_paths = {f.path for f in files if reader_for(f.path)}
+    if not data_paths and not any(is_manifest(f.path) for f in files):
+        others = f" ({len(files)} other file(s))" if files else ""
+        raise ExportLocationError(
+            f"CUR_EXPORT_URI={store.uri}: no billing export found{others}; looked for {LAYOUTS}. "
+            "Point CUR_EXPORT_URI at the folder or s3://bucket/prefix AWS delivers the export to"
+        )
     paths_by_name: dict[str, list[str]] = {}
     for path in sorted(data_paths):
         paths_by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
@@ -200,7 +218,7 @@ def discover(store: ExportStore) -> Discovery:
             manifests.append(_parse_manifest(store, f))
         except BillingInputError as exc:
             period = period_from_path(f.path)
-            if period is None:
+            if period is None or period > latest:
                 problems.append(str(exc))
             else:
                 _add(periods, period, Delivery(export_root(f.path), None, f.path, (), error=str(exc)))
@@ -214,6 +232,9 @@ def discover(store: ExportStore) -> Discovery:
         if best is None or rank > (is_period_level(best.path), best.file.modified, best.path):
             chosen[key] = m
     for m in chosen.values():
+        if m.period > latest:
+            problems.append(_after_next_month(store.display(m.path), m.period, latest))
+            continue
         resolved, missing = [], []
         for k in m.keys:
             path = resolve_key(k, paths_by_name, export_root(m.path))
@@ -245,7 +266,7 @@ def discover(store: ExportStore) -> Discovery:
             f"(e.g. {paths[0]}) but no manifest for that period, so which delivery is current is unknown"
         )
     if loose:
-        _assign_loose(store, loose, periods, problems)
+        _assign_loose(store, loose, periods, problems, latest)
     return Discovery(uri=store.uri, periods=dict(sorted(periods.items())), problems=problems)
 
 
@@ -253,41 +274,67 @@ def _add(periods: dict[date, Period], period: date, delivery: Delivery) -> None:
     periods.setdefault(period, Period(period)).deliveries.append(delivery)
 
 
+def _after_next_month(where: str, period: date, latest: date) -> str:
+    return (
+        f"{where}: billing period {period:%Y-%m} is after next month ({latest:%Y-%m}), a wrong date in "
+        "the export? It is not loaded"
+    )
+
+
 def _assign_loose(
-    store: ExportStore, loose: list[StoredFile], periods: dict[date, Period], problems: list[str]
+    store: ExportStore,
+    loose: list[StoredFile],
+    periods: dict[date, Period],
+    problems: list[str],
+    latest: date,
 ) -> None:
-    """Loose files join every period their rows belong to (read with an in-memory DuckDB)."""
+    """Loose files join every period their rows belong to (read with an in-memory DuckDB).
+
+    A loose file with a row that belongs to no period (no charge date, a date after next month, a
+    value that does not read) fails every period it feeds, naming the row; with no period at all it
+    is a problem. None of its rows is silently left out.
+    """
     found: dict[date, list[StoredFile]] = {}
     conn = duckdb.connect()
     prepare_connection(conn)
     with WorkDir() as workdir:
         for f in loose:
             label = store.display(f.path)
+            message, file_periods, group = None, set(), None
             try:
-                sql, params = file_select(conn, store, f.path, workdir)
-                rows = conn.execute(
-                    f"select distinct row_billing_period from ({sql}) where row_billing_period is not null",  # noqa: S608
-                    params,
-                ).fetchall()
-            except (BillingInputError, duckdb.Error) as exc:
-                period = period_from_path(f.path) or _period_from_name(f.path)
-                message = (
-                    str(exc)
-                    if isinstance(exc, BillingInputError)
-                    else f"{label}: cannot be read ({short_error(exc)})"
-                )
-                if period is None:
-                    problems.append(message)
-                else:
-                    _add(periods, period, Delivery("loose", None, None, (f,), loose=True, error=message))
+                group = file_group(conn, store, f.path, workdir)
+                file_periods, has_bad_rows = scan_periods(conn, group, latest)
+                if has_bad_rows:
+                    message = locate(conn, group, latest) or f"{label}: a line item cannot be loaded"
+                elif not file_periods:
+                    message = f"{label}: has a header but no line items"
+            except BillingInputError as exc:
+                message = str(exc)
+            except duckdb.Error as exc:
+                message = _located(conn, group, latest) or f"{label}: cannot be read ({short_error(exc)})"
+            if message is None:
+                for period in file_periods:
+                    found.setdefault(period, []).append(f)
                 continue
-            if not rows:
-                problems.append(f"{label}: has a header but no line items")
-            for (period,) in rows:
-                found.setdefault(period, []).append(f)
+            period = period_from_path(f.path) or _period_from_name(f.path)
+            targets = file_periods or ({period} if period and period <= latest else set())
+            if not targets:
+                problems.append(message)
+            for target in sorted(targets):
+                _add(periods, target, Delivery("loose", None, None, (f,), loose=True, error=message))
     conn.close()
     for period, period_files in found.items():
         _add(periods, period, Delivery("loose", None, None, tuple(period_files), loose=True))
+
+
+def _located(conn, group, latest: date) -> str | None:
+    """The first value of a file that does not read, named; None if it cannot be found."""
+    if group is None:
+        return None
+    try:
+        return locate(conn, group, latest)
+    except duckdb.Error:
+        return None
 
 
 def _period_from_name(path: str) -> date | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import duckdb
@@ -15,9 +16,13 @@ from pipelines.lib.billing.normalize import (
     FileGroup,
     csv_header,
     describe,
-    file_select,
+    file_group,
+    group_select,
+    latest_period,
+    locate,
     materialize_local,
     normalize,
+    parquet_columns,
     prepare_connection,
     reader_for,
     short_error,
@@ -42,12 +47,18 @@ class LoadResult:
 
 
 def load_period(
-    conn: duckdb.DuckDBPyConnection, store: ExportStore, period: Period, *, force: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    store: ExportStore,
+    period: Period,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> LoadResult:
     """Replace one billing period with its current delivery, unless it is unchanged (or `force`).
 
-    Files are read and validated before the warehouse changes; the delete and insert run in one
-    transaction, so bad input leaves what was loaded before exactly as it was.
+    Files are checked complete before the warehouse changes; the delete, the insert (which refuses
+    any value or row it cannot land), the per-file count of rows read against rows landed and the
+    load record run in one transaction, so bad input leaves what was loaded before exactly as it was.
     """
     started = time.monotonic()
     ensure_raw_tables(conn)
@@ -62,17 +73,22 @@ def load_period(
     for delivery in period.deliveries:
         if delivery.error:
             raise BillingInputError(delivery.error)
+    latest = latest_period(now)
+    if period.billing_period > latest:
+        raise BillingInputError(f"billing period {key} is after next month ({latest:%Y-%m}); not loaded")
 
     with WorkDir() as workdir:
         groups, params, formats, source_files = _build_incoming(conn, store, period, workdir)
         incoming = " union all by name ".join(f"({g})" for g in groups)
         insert = sql.load("ingest/insert_billing_line_items").replace("{incoming}", incoming)
         params["billing_period"] = key
+        params["latest_period"] = latest
         conn.execute("begin transaction")
         try:
             conn.execute(sql.load("ingest/delete_billing_period"), {"billing_period": key})
             conn.execute(insert, params)
             _check_every_file_loaded(conn, key, store, period)
+            _check_rows_read_landed(conn, key, incoming, params)
             if len(period.deliveries) > 1 or sum(len(d.files) for d in period.deliveries if d.loose) > 1:
                 conn.execute(sql.load("ingest/delete_duplicate_line_items"), {"billing_period": key})
                 _check_one_export_per_account(conn, key)
@@ -90,7 +106,7 @@ def load_period(
             conn.execute("commit")
         except duckdb.Error as exc:
             conn.execute("rollback")
-            raise _diagnose(conn, store, period, workdir, exc) from exc
+            raise _diagnose(conn, store, period, workdir, exc, latest) from exc
         except BaseException:
             conn.execute("rollback")
             raise
@@ -137,7 +153,7 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
         source, source_params = source_sql(group)
         # Each group's parameters get a distinct name; identifiers in the SELECT are quoted.
         renamed = {f"g{i}_{k}": v for k, v in {**source_params, **normalized.params}.items()}
-        text = normalized.select.replace("{source}", source)
+        text = normalized.sql(source)
         for k in sorted({**source_params, **normalized.params}, key=len, reverse=True):
             text = text.replace(f"${k}", f"$g{i}_{k}")
         selects.append(text)
@@ -159,15 +175,6 @@ def _build_incoming(conn, store: ExportStore, period: Period, workdir):
         },
     )
     return selects, params, formats, source_files
-
-
-def parquet_columns(local, label: str) -> tuple[str, ...]:
-    import pyarrow.parquet as pq
-
-    try:
-        return tuple(pq.read_schema(local).names)
-    except Exception as exc:  # noqa: BLE001 - any unreadable footer is bad input, named with its file
-        raise BillingInputError(f"{label}: not a readable Parquet file ({exc})") from exc
 
 
 def _check_one_export_per_account(conn, key: str) -> None:
@@ -195,12 +202,32 @@ def _check_every_file_loaded(conn, key: str, store: ExportStore, period: Period)
                 raise BillingInputError(f"{label}: has a header but no line items (manifest {d.manifest})")
 
 
-def _diagnose(conn, store: ExportStore, period: Period, workdir, exc: duckdb.Error) -> BillingInputError:
-    """Re-read file by file to name the one that failed (e.g. a corrupt gzip or a non-numeric cost)."""
+def _check_rows_read_landed(conn, key: str, incoming: str, params: dict) -> None:
+    """Every line read is a line landed: per file, rows its reader produced (a loose file: those of
+    this period) against rows inserted from it, before de-duplication removes any on purpose."""
+    check = sql.load("ingest/select_billing_rows_not_landed").replace("{incoming}", incoming)
+    params = {k: v for k, v in params.items() if k != "latest_period"}
+    mismatch = conn.execute(check, params).fetchone()
+    if mismatch:
+        source_file, rows_read, rows_expected, rows_landed = mismatch
+        raise BillingInputError(
+            f"{source_file}: {rows_expected:,} line items read for billing period {key} "
+            f"(of {rows_read:,} in the file) but {rows_landed:,} landed; the period was not changed"
+        )
+
+
+def _diagnose(
+    conn, store: ExportStore, period: Period, workdir, exc: duckdb.Error, latest
+) -> BillingInputError:
+    """Name the file, line, column and value that failed (e.g. a corrupt gzip or a non-numeric cost)."""
     for f in period.files:
         label = store.display(f.path)
         try:
-            sql_text, params = file_select(conn, store, f.path, workdir)
+            group = file_group(conn, store, f.path, workdir)
+            message = locate(conn, group, latest)
+            if message:
+                return BillingInputError(message)
+            sql_text, params = group_select(group)
             conn.execute(f"select count(*) from ({sql_text})", params).fetchall()  # noqa: S608
         except BillingInputError as file_exc:
             return file_exc

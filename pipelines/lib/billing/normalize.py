@@ -4,6 +4,10 @@ Each export format names its columns differently (legacy CUR CSV `lineItem/Unble
 CUR 2.0 `line_item_unblended_cost`, FOCUS `BilledCost`). Files are read by name, never by position, so
 schema drift between months is harmless. The SQL built here contains only quoted identifiers taken
 from the files' own headers; every value (paths, periods, tag keys) is a bound parameter.
+
+Every cast is strict: a value that is present but cannot be read as its type fails the load. When a
+load fails, `locate` finds the first offending value with a query over the file (the same casts as
+`try_cast`, used only to point at the value, never to load) and names file, line, column and value.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import io
 import re
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,7 +35,13 @@ EMPTY_TAGS = "CAST(MAP {} AS MAP(VARCHAR, VARCHAR))"
 # Macros every ingest connection defines once (see prepare_connection).
 MACROS = (
     "create or replace temp macro mlcost_text(x) as nullif(trim(cast(x as varchar)), '')",
-    "create or replace temp macro mlcost_ts(x) as timezone('UTC', try_cast(nullif(trim(x), '') as timestamptz))",
+    # Every line item needs a date that places it in a billing period, inside that period, and no
+    # period later than next month: any other row fails the statement (`locate` then names it).
+    "create or replace temp macro mlcost_row_is_valid(period, charge_start, latest) as case "
+    "when period is null then error('billing: a line item has no charge date') "
+    "when period > latest then error('billing: a line item is dated after next month') "
+    "when charge_start is not null and date_trunc('month', charge_start) <> period "
+    "then error('billing: a line item is charged outside its billing period') else true end",
     "create or replace temp macro mlcost_tag_key(k) as lower(regexp_replace(trim(k), '^(user:|user_)', '', 'i'))",
     # Drop tags with empty values (CUR writes every tag column on every row).
     "create or replace temp macro mlcost_clean_tags(m) as "
@@ -80,8 +92,12 @@ def reader_for(path: str) -> str | None:
 
 
 def materialize_local(local: Path, display: str, workdir: Path) -> Path:
-    """Unpack .zip exports (DuckDB reads .gz itself) into workdir; other files are used in place."""
-    if not local.name.lower().endswith(".zip"):
+    """A local file DuckDB can read in full: .zip exports unpacked into workdir (extraction checks each
+    member's CRC), .gz checked to be complete; other files are used in place."""
+    lower = local.name.lower()
+    if lower.endswith(".gz"):
+        verify_gzip(local, display)
+    if not lower.endswith(".zip"):
         return local
     try:
         with zipfile.ZipFile(local) as archive:
@@ -95,8 +111,27 @@ def materialize_local(local: Path, display: str, workdir: Path) -> Path:
             with archive.open(members[0]) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
             return target
-    except zipfile.BadZipFile as exc:
-        raise BillingInputError(f"{display}: not a readable zip archive ({exc})") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise BillingInputError(f"{display}: corrupt zip archive ({exc})") from exc
+
+
+def verify_gzip(local: Path, display: str) -> None:
+    """DuckDB reads a gzip stream cut at a row boundary (a partial download or copy) or one whose CRC
+    is wrong without complaint, loading part of the month. Decompressing it once here (zlib, in C,
+    1 MiB at a time) checks the end-of-stream marker, CRC and length of every member."""
+    try:
+        with gzip.open(local, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except EOFError as exc:
+        raise BillingInputError(
+            f"{display}: incomplete gzip file, it ends before its end-of-stream marker "
+            "(a partial download or copy?); nothing of it was loaded"
+        ) from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise BillingInputError(f"{display}: corrupt gzip file ({exc}); nothing of it was loaded") from exc
+    except OSError as exc:
+        raise BillingInputError(f"{display}: cannot be read ({exc})") from exc
 
 
 def csv_header(local: Path, display: str) -> list[str]:
@@ -108,7 +143,38 @@ def csv_header(local: Path, display: str) -> list[str]:
         raise BillingInputError(f"{display}: cannot be read ({exc})") from exc
     if not header or not any(h.strip() for h in header):
         raise BillingInputError(f"{display}: empty file, no header row")
+    _reject_duplicates(header, display)
     return header
+
+
+def parquet_columns(local: Path, display: str) -> tuple[str, ...]:
+    """Column names from the Parquet footer (a file without its footer is not readable)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = tuple(pq.read_schema(local).names)
+    except Exception as exc:  # noqa: BLE001 - any unreadable footer is bad input, named with its file
+        raise BillingInputError(f"{display}: not a readable Parquet file ({exc})") from exc
+    _reject_duplicates(names, display)
+    return names
+
+
+def _reject_duplicates(names, display: str) -> None:
+    """Two columns with one name: which one holds the cost is unknown, so neither is guessed."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise BillingInputError(
+                f"{display}: column {name!r} appears twice (columns {seen[name]} and {i}); "
+                "which one to load is unknown"
+            )
+        seen[name] = i
+
+
+def latest_period(now: datetime | None = None) -> date:
+    """The latest billing period an export can hold: next month (AWS opens a month on its first day)."""
+    today = (now or datetime.now(UTC)).date()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def prepare_connection(conn: duckdb.DuckDBPyConnection) -> None:
@@ -121,25 +187,33 @@ def prepare_connection(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(macro)
 
 
-def _csv_source(group: FileGroup) -> tuple[str, dict]:
+def _csv_source(group: FileGroup, numbered: bool = False) -> tuple[str, dict]:
     columns = {name: "VARCHAR" for name in group.csv_columns}
     sql = (
         "read_csv($files, columns = $csv_columns, auto_detect = false, header = true, delim = ',', "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         "nullstr = ['', 'NULL', 'null'], filename = true)"
     )
+    if numbered:
+        # Data row n is line n + 1 (the header is line 1); rows come in file order here.
+        sql = f"(select row_number() over () + 1 as mlcost_position, * from {sql})"  # noqa: S608
     return sql, {"files": [str(p) for p in group.paths], "csv_columns": columns}
 
 
-def _parquet_source(group: FileGroup) -> tuple[str, dict]:
-    return (
-        "read_parquet($files, union_by_name = true, filename = true)",
-        {"files": [str(p) for p in group.paths]},
-    )
+def _parquet_source(group: FileGroup, numbered: bool = False) -> tuple[str, dict]:
+    if numbered:
+        sql = (
+            "(select file_row_number as mlcost_position, * exclude (file_row_number) "
+            "from read_parquet($files, union_by_name = true, filename = true, file_row_number = true))"
+        )
+    else:
+        sql = "read_parquet($files, union_by_name = true, filename = true)"
+    return sql, {"files": [str(p) for p in group.paths]}
 
 
-def source_sql(group: FileGroup) -> tuple[str, dict]:
-    return _csv_source(group) if group.reader == "csv" else _parquet_source(group)
+def source_sql(group: FileGroup, numbered: bool = False) -> tuple[str, dict]:
+    """The table function reading a group; `numbered` adds mlcost_position (CSV line, Parquet row)."""
+    return _csv_source(group, numbered) if group.reader == "csv" else _parquet_source(group, numbered)
 
 
 def describe(conn: duckdb.DuckDBPyConnection, group: FileGroup) -> None:
@@ -162,6 +236,9 @@ def describe(conn: duckdb.DuckDBPyConnection, group: FileGroup) -> None:
             seen.add(unique.lower())
             group.csv_columns.append(unique)
             group.original[unique] = name
+    else:
+        for path in group.paths:
+            parquet_columns(path, group.display[str(path)])
     source, params = source_sql(group)
     try:
         rows = conn.execute(f"describe select * from {source}", params).fetchall()  # noqa: S608
@@ -193,90 +270,169 @@ def short_error(exc: Exception) -> str:
 # Column expressions
 
 
-class Columns:
-    """Looks up source columns by canonical name and builds typed, NULL-safe expressions."""
+@dataclass(frozen=True)
+class Check:
+    """One strict cast, seen from the other side: true on a row whose value is present but unreadable."""
 
-    def __init__(self, columns: dict[str, str], canon):
-        self.types = columns
+    column: str  # the column as the file names it
+    bad: str  # SQL predicate over the source columns
+    value: str  # SQL: the offending value as text
+    problem: str  # what is wrong, after the value: 'is not a number'
+
+
+class Columns:
+    """Looks up source columns by canonical name and builds typed, NULL-safe, strict expressions.
+
+    Every cast that bad input can fail is registered as a Check, so `locate` can point at the first
+    value that fails it. With try_mode the same expressions use try_cast: for locating only.
+    """
+
+    def __init__(self, group: FileGroup, canon, label: str, try_mode: bool = False):
+        self.types = group.columns
+        self.original = group.original
+        self.label = label
+        self.try_mode = try_mode
         self.by_canon: dict[str, str] = {}
-        for name in columns:
-            self.by_canon.setdefault(canon(name), name)
+        self.clashes: dict[str, list[str]] = {}
+        for name in self.types:
+            key = canon(name)
+            if key in self.by_canon:
+                self.clashes.setdefault(key, [self.by_canon[key]]).append(name)
+            else:
+                self.by_canon[key] = name
+        self.checks: dict[str, Check] = {}
+
+    def header(self, actual: str) -> str:
+        return self.original.get(actual, actual)
+
+    def _get(self, name: str) -> str | None:
+        return self.by_canon.get(name)
+
+    def ref(self, actual: str) -> str:
+        """The quoted column. One field written under two spellings (`reservation_reservation_arn`
+        and `reservation_reservation_a_r_n`, real in a CUR 2.0 export) must hold the same value in
+        both on every row: where they disagree the load fails, as which one is right is unknown."""
+        twins = [t for key, names in self.clashes.items() if names[0] == actual for t in names[1:]]
+        if not twins:
+            return q(actual)
+        for twin in twins:
+            self.checks.setdefault(
+                f"{twin}\0",
+                Check(
+                    self.header(twin),
+                    f"(mlcost_text({q(actual)}) is distinct from mlcost_text({q(twin)}))",
+                    f"cast({q(twin)} as varchar)",
+                    f"disagrees with column {self.header(actual)} on the same row; which one to load is unknown",
+                ),
+            )
+        if self.try_mode:
+            return q(actual)
+        differ = " or ".join(f"mlcost_text({q(actual)}) is distinct from mlcost_text({q(t)})" for t in twins)
+        return f"(case when {differ} then error('billing: two columns of one field disagree') else {q(actual)} end)"
 
     def has(self, *names: str) -> bool:
         return any(n in self.by_canon for n in names)
 
     def actual(self, *names: str) -> str | None:
         for n in names:
-            if n in self.by_canon:
-                return self.by_canon[n]
+            if a := self._get(n):
+                return a
         return None
 
     def _type(self, actual: str) -> str:
         return self.types[actual].upper()
 
+    def _strict(self, actual: str, inner: str, type_: str, problem: str, wrap: str = "{}") -> str:
+        """`cast(inner as type_)` (inside `wrap`), registering the Check that finds values failing it."""
+        loose = f"try_cast({inner} as {type_})"
+        if type_.startswith("MAP"):  # JSON text: parsed, then read as a map of strings
+            loose = f"try_cast(try_cast({inner} as json) as {type_})"
+        self.checks.setdefault(
+            actual,
+            Check(
+                self.header(actual),
+                f"({inner} is not null and {loose} is null)",
+                f"cast({q(actual)} as varchar)",
+                problem,
+            ),
+        )
+        if self.try_mode:
+            return wrap.format(loose)
+        strict = (
+            f"cast(cast({inner} as json) as {type_})"
+            if type_.startswith("MAP")
+            else f"cast({inner} as {type_})"
+        )
+        return wrap.format(strict)
+
     def text(self, *names: str) -> str:
-        parts = [f"mlcost_text({q(a)})" for a in (self.by_canon.get(n) for n in names) if a]
+        parts = [f"mlcost_text({self.ref(a)})" for a in (self._get(n) for n in names) if a]
         return _coalesce(parts, "cast(null as varchar)")
 
     def account(self, *names: str) -> str:
         parts = []
         for n in names:
-            a = self.by_canon.get(n)
+            a = self._get(n)
             if not a:
                 continue
-            if any(t in self._type(a) for t in ("INT", "DECIMAL", "DOUBLE")):
+            if any(t in self._type(a) for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT")):
                 # Parquet writers sometimes type account ids as numbers: restore the leading zeros.
-                parts.append(f"lpad(cast(cast({q(a)} as bigint) as varchar), 12, '0')")
+                parts.append(
+                    self._strict(
+                        a, self.ref(a), "BIGINT", "is not an account id", "lpad(cast({} as varchar), 12, '0')"
+                    )
+                )
             else:
-                parts.append(f"mlcost_text({q(a)})")
+                parts.append(f"mlcost_text({self.ref(a)})")
         return _coalesce(parts, "cast(null as varchar)")
 
     def money(self, *names: str) -> str:
         """Exact decimal; a value that is present but not a number fails the load (strict cast)."""
         parts = []
         for n in names:
-            a = self.by_canon.get(n)
+            a = self._get(n)
             if not a:
                 continue
-            if self._type(a) == "VARCHAR":
-                parts.append(f"cast(nullif(trim({q(a)}), '') as {DECIMAL})")
-            else:
-                parts.append(f"cast({q(a)} as {DECIMAL})")
+            inner = f"nullif(trim({self.ref(a)}), '')" if self._type(a) == "VARCHAR" else self.ref(a)
+            parts.append(self._strict(a, inner, DECIMAL, "is not a number"))
         return _coalesce(parts, f"cast(null as {DECIMAL})")
 
     def number(self, *names: str) -> str:
         parts = []
         for n in names:
-            a = self.by_canon.get(n)
-            if a:
-                parts.append(
-                    f"try_cast(mlcost_text({q(a)}) as double)"
-                    if self._type(a) == "VARCHAR"
-                    else f"cast({q(a)} as double)"
-                )
+            a = self._get(n)
+            if not a:
+                continue
+            inner = f"mlcost_text({self.ref(a)})" if self._type(a) == "VARCHAR" else self.ref(a)
+            parts.append(self._strict(a, inner, "DOUBLE", "is not a number"))
         return _coalesce(parts, "cast(null as double)")
 
     def timestamp(self, *names: str) -> str:
         parts = []
         for n in names:
-            a = self.by_canon.get(n)
+            a = self._get(n)
             if not a:
                 continue
             t = self._type(a)
             if t == "VARCHAR":
-                parts.append(f"mlcost_ts({q(a)})")
+                # Any ISO form (`...Z`, `+00:00`, naive UTC); `01/15/2025 3PM` fails the load.
+                inner = f"nullif(trim({self.ref(a)}), '')"
+                parts.append(
+                    self._strict(a, inner, "TIMESTAMPTZ", "is not a date and time", "timezone('UTC', {})")
+                )
             elif "WITH TIME ZONE" in t:
-                parts.append(f"timezone('UTC', {q(a)})")
+                parts.append(f"timezone('UTC', {self.ref(a)})")
             else:
-                parts.append(f"cast({q(a)} as timestamp)")
+                parts.append(f"cast({self.ref(a)} as timestamp)")
         return _coalesce(parts, "cast(null as timestamp)")
 
     def map_column(self, actual: str) -> str:
         t = self._type(actual)
         if t.startswith("MAP"):
-            return f"cast({q(actual)} as map(varchar, varchar))"
-        # JSON text in CSV exports ('{}' when empty); unparseable text yields no tags.
-        return f"try_cast(try_cast(nullif(trim(cast({q(actual)} as varchar)), '') as json) as map(varchar, varchar))"
+            return f"cast({self.ref(actual)} as map(varchar, varchar))"
+        # JSON text in CSV exports ('{}' when empty); text that is not a JSON object fails the load.
+        inner = f"nullif(trim(cast({self.ref(actual)} as varchar)), '')"
+        return self._strict(actual, inner, "MAP(VARCHAR, VARCHAR)", "is not a JSON object")
 
 
 def _coalesce(parts: list[str], empty: str) -> str:
@@ -289,9 +445,15 @@ def _coalesce(parts: list[str], empty: str) -> str:
 class Normalized:
     """A SELECT producing raw.billing_line_items columns (plus helpers) from one file group."""
 
-    select: str
+    template: str  # with {source} (the table function) and {extra} (more columns, for locating)
     params: dict
     source_format: str
+    checks: list[Check] = field(default_factory=list)
+    period_columns: list[str] = field(default_factory=list)  # what dates a row's billing period
+    charge_column: str | None = None  # the line item's charge (usage) start
+
+    def sql(self, source: str, extra: str = "") -> str:
+        return self.template.replace("{extra}", extra).replace("{source}", source)
 
 
 REQUIRED_CUR = ("line_item_unblended_cost",)
@@ -314,8 +476,8 @@ def detect_format(columns: dict[str, str]) -> str:
     return "unknown"
 
 
-def normalize(group: FileGroup) -> Normalized:
-    """Build the normalizing SELECT for a described file group."""
+def normalize(group: FileGroup, try_mode: bool = False) -> Normalized:
+    """Build the normalizing SELECT for a described file group (try_mode: for `locate` only)."""
     fmt = detect_format(group.columns)
     label = _files_label(group)
     if fmt == "unknown":
@@ -324,8 +486,8 @@ def normalize(group: FileGroup) -> Normalized:
             f"or BilledCost column; found {len(group.columns)} columns)"
         )
     if fmt == "focus":
-        return _normalize_focus(group, label)
-    return _normalize_cur(group, label, fmt)
+        return _normalize_focus(group, label, try_mode)
+    return _normalize_cur(group, label, fmt, try_mode)
 
 
 def _require(cols: Columns, label: str, needed: tuple[str, ...], shown: str) -> None:
@@ -333,8 +495,8 @@ def _require(cols: Columns, label: str, needed: tuple[str, ...], shown: str) -> 
         raise BillingInputError(f"{label}: missing required column {shown}")
 
 
-def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
-    cols = Columns(group.columns, canonical_cur_name)
+def _normalize_cur(group: FileGroup, label: str, fmt: str, try_mode: bool) -> Normalized:
+    cols = Columns(group, canonical_cur_name, label, try_mode)
     _require(cols, label, REQUIRED_CUR, "lineItem/UnblendedCost (line_item_unblended_cost)")
     _require(
         cols,
@@ -438,9 +600,13 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str) -> Normalized:
             or {usage_type} like '%EKSPod-EC2%' or {usage_type} like '%ECSTask-EC2%', false)
             as is_split_cost_allocation,
         coalesce({original}, {EMPTY_TAGS}) as raw_tags,
-        filename as source_path
+        {{extra}}filename as source_path
     from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
-    return Normalized(select=select, params=params, source_format=fmt)
+    return Normalized(
+        select, params, fmt, list(cols.checks.values()),
+        [a for a in (cols.actual("bill_billing_period_start_date"), cols.actual("line_item_usage_start_date")) if a],
+        cols.actual("line_item_usage_start_date"),
+    )  # fmt: skip
 
 
 def _net_or_gross(cols: Columns, net: str, gross: str) -> str:
@@ -450,8 +616,8 @@ def _net_or_gross(cols: Columns, net: str, gross: str) -> str:
     return cols.money(gross)
 
 
-def _normalize_focus(group: FileGroup, label: str) -> Normalized:
-    cols = Columns(group.columns, lambda n: n.strip().lower())
+def _normalize_focus(group: FileGroup, label: str, try_mode: bool) -> Normalized:
+    cols = Columns(group, lambda n: n.strip().lower(), label, try_mode)
     _require(cols, label, REQUIRED_FOCUS, "BilledCost")
     _require(
         cols, label, ("billingperiodstart", "chargeperiodstart"), "BillingPeriodStart or ChargePeriodStart"
@@ -488,17 +654,125 @@ def _normalize_focus(group: FileGroup, label: str) -> Normalized:
         {cols.text("commitmentdiscountid")} as commitment_discount_id,
         false as is_split_cost_allocation,
         coalesce({original}, {EMPTY_TAGS}) as raw_tags,
-        filename as source_path
+        {{extra}}filename as source_path
     from {{source}}"""  # noqa: S608 -- identifiers only; values are bound parameters
-    return Normalized(select=select, params={}, source_format="focus")
+    return Normalized(
+        select, {}, "focus", list(cols.checks.values()),
+        [a for a in (cols.actual("billingperiodstart"), cols.actual("chargeperiodstart")) if a],
+        cols.actual("chargeperiodstart"),
+    )  # fmt: skip
 
 
-def file_select(conn: duckdb.DuckDBPyConnection, store, path: str, workdir: Path) -> tuple[str, dict]:
-    """The normalizing SELECT (and its parameters) for one stored file read on its own."""
+def file_group(conn: duckdb.DuckDBPyConnection, store, path: str, workdir: Path) -> FileGroup:
+    """One stored file as a described group of its own (checked complete, header read)."""
     label = store.display(path)
     local = materialize_local(store.local_path(path, workdir), label, workdir)
     group = FileGroup(reader=reader_for(path), paths=[local], display={str(local): label})
     describe(conn, group)
+    return group
+
+
+def group_select(group: FileGroup) -> tuple[str, dict]:
+    """The normalizing SELECT (and its parameters) of a described group."""
     normalized = normalize(group)
     source, params = source_sql(group)
-    return normalized.select.replace("{source}", source), {**params, **normalized.params}
+    return normalized.sql(source), {**params, **normalized.params}
+
+
+# Rows that `mlcost_row_is_valid` refuses, over the normalized columns.
+ROW_IS_INVALID = (
+    "row_billing_period is null or row_billing_period > $mlcost_latest or (charge_period_start is not null "
+    "and date_trunc('month', charge_period_start) <> row_billing_period)"
+)
+
+
+def scan_periods(conn: duckdb.DuckDBPyConnection, group: FileGroup, latest: date) -> tuple[set[date], bool]:
+    """The billing periods a group's rows belong to, and whether any row would fail the load.
+
+    Read with try_cast so that one bad value does not hide the periods of the other rows (discovery
+    must know which periods such a file feeds, to fail them); nothing read here is loaded.
+    """
+    normalized = normalize(group, try_mode=True)
+    source, params = source_sql(group)
+    bad = " or ".join([c.bad for c in normalized.checks] or ["false"])
+    text = (
+        f"select row_billing_period, bool_or(mlcost_bad or ({ROW_IS_INVALID})) "  # noqa: S608 -- identifiers only
+        f"from ({normalized.sql(source, f'({bad}) as mlcost_bad, ')}) group by 1"
+    )
+    rows = conn.execute(text, {**params, **normalized.params, "mlcost_latest": latest}).fetchall()
+    periods = {p for p, _ in rows if p is not None and p <= latest}
+    return periods, any(flag for _, flag in rows)
+
+
+def locate(conn: duckdb.DuckDBPyConnection, group: FileGroup, latest: date) -> str | None:
+    """The first value of a one-file group that fails the load, in one line naming the file, the line
+    (Parquet: row and row group), the column and the value; None when every row reads.
+
+    Runs after a load failed: one query over the file with the load's casts turned into predicates
+    (`x is not null and try_cast(x) is null`) and the row checks, first offending row in file order.
+    """
+    label = _files_label(group)
+    normalized = normalize(group, try_mode=True)
+    source, params = source_sql(group, numbered=True)
+    checks = normalized.checks
+    extra = [f"{c.bad} as mlcost_bad_{i}, {c.value} as mlcost_value_{i}" for i, c in enumerate(checks)]
+    extra += [f"cast({q(a)} as varchar) as mlcost_date_{i}" for i, a in enumerate(normalized.period_columns)]
+    extra.append("mlcost_position")
+    where = " or ".join([f"mlcost_bad_{i}" for i in range(len(checks))] + [f"({ROW_IS_INVALID})"])
+    text = (
+        f"select * from ({normalized.sql(source, ', '.join(extra) + ', ')}) "  # noqa: S608 -- identifiers only
+        f"where {where} order by mlcost_position limit 1"
+    )
+    conn.execute("set preserve_insertion_order = true")  # file order, for line numbers
+    try:
+        cursor = conn.execute(text, {**params, **normalized.params, "mlcost_latest": latest})
+        row = cursor.fetchone()
+        found = dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+    finally:
+        conn.execute("set preserve_insertion_order = false")
+    if found is None:
+        return None
+    at = f"{label} {_position(conn, group, found['mlcost_position'])}"
+    for i, check in enumerate(checks):
+        if found[f"mlcost_bad_{i}"]:
+            return f"{at}, column {check.column}: {_show(found[f'mlcost_value_{i}'])} {check.problem}"
+    headers = [group.original.get(a, a) for a in normalized.period_columns]
+    dates = [found[f"mlcost_date_{i}"] for i in range(len(headers))]
+    period = found["row_billing_period"]
+    if period is None:
+        return f"{at}: line item without a charge date ({' and '.join(headers) or 'no date column'} empty)"
+    # The column that dated the row's billing period: the first non-empty one.
+    column, value = next((h, d) for h, d in zip(headers, dates, strict=True) if d is not None)
+    if period > latest:
+        return (
+            f"{at}, column {column}: {_show(value)} dates the line item in billing period {period:%Y-%m}, "
+            f"after next month ({latest:%Y-%m})"
+        )
+    charge = group.original.get(normalized.charge_column, normalized.charge_column)
+    charge_value = dates[normalized.period_columns.index(normalized.charge_column)]
+    return (
+        f"{at}, column {charge}: {_show(charge_value)} is outside the line item's billing period "
+        f"{period:%Y-%m} ({column})"
+    )
+
+
+def _position(conn: duckdb.DuckDBPyConnection, group: FileGroup, position: int) -> str:
+    if group.reader == "csv":
+        return f"line {position}"
+    sizes = conn.execute(
+        "select row_group_id, max(row_group_num_rows) from parquet_metadata($file) group by 1 order by 1",
+        {"file": str(group.paths[0])},
+    ).fetchall()
+    first = 0
+    for row_group, rows in sizes:
+        if position < first + rows:
+            return f"row {position} (row group {row_group}; both counted from 0)"
+        first += rows
+    return f"row {position}"
+
+
+def _show(value) -> str:
+    if value is None:
+        return "(empty)"
+    text = str(value).replace("\n", " ")
+    return '"' + (text if len(text) <= 80 else text[:77] + "...") + '"'
