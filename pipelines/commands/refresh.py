@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -20,14 +23,28 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from pipelines.cli import CommandError
+    from pipelines.commands import CommandError
+    from pipelines.defs import recovery
     from pipelines.lib.billing import ExportLocationError
     from pipelines.lib.refresh import refresh
 
-    try:
-        report = refresh(force=args.force, periods=args.period, build=not args.no_build)
-    except ExportLocationError as exc:  # configuration, not data: one line, nothing ingested or built
-        raise CommandError(str(exc)) from exc
+    with recovery.stop_on_signal() as stop:
+        try:
+            # Runs a killed refresh left behind are failed and give back the pool before anything waits.
+            recovery.before_refresh()
+            report = refresh(force=args.force, periods=args.period, build=not args.no_build)
+        except ExportLocationError as exc:  # configuration, not data: one line, nothing ingested or built
+            raise CommandError(str(exc)) from None
+        except recovery.PoolBusy as exc:
+            raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            signum = stop.signum or signal.SIGINT
+            print(
+                f"mlcost refresh: stopped by {signal.Signals(signum).name}; a run in progress was marked "
+                "failed and what it had not committed was rolled back. Data loaded before it is unchanged.",
+                file=sys.stderr,
+            )
+            return 128 + signum
     for line in report.lines:
         print(line)
     if report.failures:

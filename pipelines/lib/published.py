@@ -8,6 +8,7 @@ file, and never wait for the writer.
 
 from __future__ import annotations
 
+import glob
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,8 +74,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    remove_staging_leftovers(target)
     tables = conn.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = current_database() and table_type = 'BASE TABLE' "
@@ -104,3 +104,13 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
         conn.execute("detach published_copy")
     os.replace(staging, target)
     return counts
+
+
+def remove_staging_leftovers(target: Path) -> list[Path]:
+    """Delete half-written copies (`.<name>.<pid>.tmp` and its `.wal`) that killed writers left beside
+    `target`. Call it only while holding the warehouse's write lock: every publish holds it, so then
+    no other process is writing one."""
+    removed = [path for path in target.parent.glob(f".{glob.escape(target.name)}.*.tmp*") if path.is_file()]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

@@ -41,7 +41,12 @@ def _run(
         **kwargs.pop("run_config", {}),
         "loggers": {"console": {"config": {"log_level": level.upper()}}},
     }
+    from pipelines.defs import recovery
+
+    # Waits (bounded, in one line) for a live holder of the duckdb pool; fails crashed ones first.
+    kwargs["tags"] = recovery.before_run(instance, kwargs.get("tags"))
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, **kwargs)
+    recovery.after_run()  # Ctrl-C or SIGTERM during the run stops the refresh here
     seconds = time.monotonic() - started
     if result.success:
         report.note(f"{label}: ok ({seconds:.1f}s, run {result.run_id[:8]})")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # name -> default used only when the variable is unset or empty.
@@ -18,15 +20,34 @@ DEFAULTS: dict[str, str] = {
     "BUDGETS_FILE": str(REPO_ROOT / "budgets.yml"),
 }
 
-DAGSTER_YAML = """\
-# Written by mlcost when DAGSTER_HOME had no dagster.yaml.
+# dagster.yaml as mlcost writes it, one block per top-level key: a home made by an older mlcost (or by
+# hand) gets the blocks it lacks appended, and no key it has is changed.
+DAGSTER_YAML_BLOCKS: dict[str, str] = {
+    "telemetry": """\
 telemetry:
   enabled: false
+""",
+    "concurrency": """\
 concurrency:
   pools:
     # DuckDB takes one writing process at a time: every writer runs in pool "duckdb".
     default_limit: 1
-"""
+""",
+    "run_monitoring": """\
+# Under `dagster dev` the daemon fails runs stuck starting or canceling and frees the pool slots of
+# runs that ended; runs whose process died are failed by the recover_crashed_runs sensor (and by
+# `mlcost refresh` when it starts), which frees their slots at once.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  free_slots_after_run_end_seconds: 30
+  poll_interval_seconds: 30
+""",
+}
+DAGSTER_YAML = "# Written by mlcost when DAGSTER_HOME had no dagster.yaml.\n" + "".join(
+    DAGSTER_YAML_BLOCKS.values()
+)
 
 
 def get(name: str, default: str | None = None) -> str | None:
@@ -48,12 +69,25 @@ def apply_defaults() -> None:
 
 
 def ensure_dagster_home() -> Path:
-    """Create DAGSTER_HOME with a dagster.yaml (pool limit 1, no telemetry) unless one exists."""
+    """Create DAGSTER_HOME with mlcost's dagster.yaml (pool limit 1, run monitoring, no telemetry);
+    to an existing dagster.yaml append only the top-level keys it lacks."""
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+        return home
+    text = config.read_text()
+    try:
+        present = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return home  # Dagster names the problem when it reads the file
+    if not isinstance(present, dict):
+        return home
+    missing = [block for key, block in DAGSTER_YAML_BLOCKS.items() if key not in present]
+    if missing:
+        separator = "" if text.endswith("\n") or not text else "\n"
+        config.write_text(f"{text}{separator}# Added by mlcost (keys this file lacked):\n{''.join(missing)}")
     return home
 
 

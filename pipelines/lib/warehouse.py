@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -27,3 +28,23 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     )
     for file in files:
         conn.execute(sql.load(f"ingest/{file.stem}"))
+
+
+def remove_spill_leftovers(conn: duckdb.DuckDBPyConnection) -> list[Path]:
+    """Delete what a killed writer left in the warehouse's spill folder (DuckDB's default
+    `<warehouse>.tmp`, which DuckDB removes only on a clean exit). Returns what was removed.
+
+    Call it right after opening the warehouse for writing, before any query: holding DuckDB's lock,
+    no other process can be using the folder. A temp_directory configured elsewhere may be shared
+    with other databases and is left alone.
+    """
+    database = conn.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    spill = Path(f"{database}.tmp")
+    configured = conn.execute("select current_setting('temp_directory')").fetchone()[0]
+    if not database or Path(configured) != spill or not spill.is_dir():
+        return []
+    removed = sorted(spill.iterdir())
+    shutil.rmtree(spill, ignore_errors=True)
+    return removed

@@ -8,7 +8,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.project import dbt_project
-from pipelines.lib.warehouse import ensure_raw_tables
+from pipelines.lib.processes import mark_subprocesses
+from pipelines.lib.warehouse import ensure_raw_tables, remove_spill_leftovers
 
 
 class MlcostTranslator(DagsterDbtTranslator):
@@ -35,4 +36,9 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     # Every raw source table exists even when its ingest source is not configured (skipped).
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)
+        # Inside the pool with the warehouse open: nobody else can be using the spill folder.
+        for path in remove_spill_leftovers(conn):
+            context.log.info(f"removed {path}, left by a killed writer")
+    # dbt outlives a killed parent and keeps the warehouse locked: crash recovery finds it by this mark.
+    mark_subprocesses()
     yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,144 @@
+"""Whether a process that started some work still runs: how crash recovery tells a dead writer from a busy one.
+
+A process is named by its host, pid and start time. The start time guards against a pid that the
+operating system handed to an unrelated process after the original one died.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+import psutil
+
+# Start times of one process read twice can differ by rounding; two processes one pid apart in time
+# cannot both be that close.
+START_TOLERANCE_SECONDS = 1.0
+# Set to the starting process's tag before it starts subprocesses, which inherit it: a subprocess
+# that outlives a killed parent (dbt) is still known to be that parent's.
+PARENT_ENV = "MLCOST_PARENT_PROCESS"
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    host: str
+    pid: int
+    started_at: float | None  # seconds since the epoch; None when only the pid was recorded
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+    def to_tag(self) -> str:
+        started = "" if self.started_at is None else f"{self.started_at:.3f}"
+        return f"{self.host}/{self.pid}/{started}"
+
+    @classmethod
+    def from_tag(cls, text: str) -> ProcessRef | None:
+        """The inverse of to_tag; None for text it did not write."""
+        host, _, rest = text.rpartition("/")
+        host, _, pid = host.rpartition("/")
+        try:
+            return cls(host=host, pid=int(pid), started_at=float(rest) if rest else None)
+        except ValueError:
+            return None
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def of_pid(pid: int) -> ProcessRef:
+    """A local process by pid, with its start time (None when it is already gone)."""
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.Error:
+        started = None
+    return ProcessRef(host=this_host(), pid=pid, started_at=started)
+
+
+def this_process() -> ProcessRef:
+    return of_pid(psutil.Process().pid)
+
+
+def is_running(ref: ProcessRef, started_by: float | None = None) -> bool | None:
+    """True while the process runs, False once it is gone, None when it runs on another host (unknown).
+
+    `started_by`, for a ref without a start time: the moment the pid was recorded; a process with
+    that pid started later is another process.
+    """
+    if ref.host != this_host():
+        return None
+    try:
+        process = psutil.Process(ref.pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False  # exited; only its parent has not collected its exit status yet
+        started = process.create_time()
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True  # it exists; another user's process
+    if ref.started_at is not None:
+        return abs(started - ref.started_at) <= START_TOLERANCE_SECONDS
+    if started_by is not None:
+        return started <= started_by + START_TOLERANCE_SECONDS
+    return True
+
+
+def stop(refs: list[ProcessRef], timeout: float = 5.0) -> list[ProcessRef]:
+    """Terminate the processes that still run (SIGTERM, then SIGKILL after `timeout`); returns them."""
+    running = [ref for ref in refs if is_running(ref)]
+    processes = []
+    for ref in running:
+        try:
+            process = psutil.Process(ref.pid)
+            process.terminate()
+            processes.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    psutil.wait_procs(alive, timeout=timeout)
+    return running
+
+
+def children_of_this_process() -> list[ProcessRef]:
+    """Every process this one started (and theirs): what a forced stop must not leave behind."""
+    refs = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            refs.append(ProcessRef(host=this_host(), pid=child.pid, started_at=child.create_time()))
+        except psutil.NoSuchProcess:
+            continue
+    return refs
+
+
+def mark_subprocesses() -> None:
+    """Make the subprocesses this process starts from now on carry its tag in PARENT_ENV."""
+    os.environ[PARENT_ENV] = this_process().to_tag()
+
+
+def orphans_of(parent: ProcessRef) -> list[ProcessRef]:
+    """Running processes that `parent` (or a process of the same pid and start) started after
+    mark_subprocesses: what must be stopped once the parent is gone."""
+    if parent.host != this_host():
+        return []
+    prefix = f"{parent.host}/{parent.pid}/"
+    found = []
+    for process in psutil.process_iter(["pid", "create_time"]):
+        try:
+            value = process.environ().get(PARENT_ENV, "")
+        except psutil.Error:
+            continue  # gone meanwhile, or another user's
+        tagged = ProcessRef.from_tag(value) if value.startswith(prefix) else None
+        if tagged is None or process.pid == parent.pid:
+            continue
+        if parent.started_at is not None and tagged.started_at is not None:
+            if abs(tagged.started_at - parent.started_at) > START_TOLERANCE_SECONDS:
+                continue  # the child of an earlier process that had the same pid
+        found.append(ProcessRef(parent.host, process.pid, process.info["create_time"]))
+    return found
