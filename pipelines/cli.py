@@ -10,7 +10,7 @@ import warnings
 from pipelines.lib import settings
 
 # sub-command name -> module under pipelines.commands exposing register(subparsers)
-COMMAND_MODULES = ("demo_data", "refresh", "sql", "alerts", "demo")
+COMMAND_MODULES = ("demo_data", "refresh", "periods", "sql", "alerts", "demo")
 
 
 class CommandError(Exception):

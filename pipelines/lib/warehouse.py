@@ -27,3 +27,33 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     )
     for file in files:
         conn.execute(sql.load(f"ingest/{file.stem}"))
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot be read right now: it does not exist yet, or a writer holds its lock."""
+
+    def __init__(self, message: str, *, missing: bool = False, locked: bool = False):
+        super().__init__(message)
+        self.missing = missing
+        self.locked = locked
+
+
+def open_read_only(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened read-only, or WarehouseUnavailable saying (in one line) why not.
+
+    DuckDB lets no other process open a file, even read-only, while one process writes it; a reader
+    must hold it only briefly, because a writer that starts meanwhile waits for it (dagster-duckdb's
+    DuckDBResource retries the lock for about 100 seconds).
+    """
+    target = Path(path) if path else settings.warehouse_path()
+    if not target.exists():
+        raise WarehouseUnavailable(f"no warehouse at {target} yet", missing=True)
+    try:
+        return duckdb.connect(str(target), read_only=True)
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            raise WarehouseUnavailable(
+                f"the warehouse {target} is being written by another process (a pipeline run or refresh)",
+                locked=True,
+            ) from None
+        raise WarehouseUnavailable(f"cannot open the warehouse {target}: {exc}") from None
