@@ -247,6 +247,6 @@ def _run_drop(keys: list[str]):
     with dg.DagsterInstance.get() as instance:
         _run(
             job, instance, report, "drop_billing_periods",
-            run_config={"ops": {"drop_billing_periods": {"config": {"billing_periods": keys}}}},
+            run_config={"ops": {"delete_billing_periods": {"config": {"billing_periods": keys}}}},
         )  # fmt: skip
     return report

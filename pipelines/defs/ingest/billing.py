@@ -199,7 +199,7 @@ class DropBillingPeriodsConfig(dg.Config):
 
 
 @dg.op(pool="duckdb")
-def drop_billing_periods(
+def delete_billing_periods(
     context: dg.OpExecutionContext, config: DropBillingPeriodsConfig, warehouse: DuckDBResource
 ) -> None:
     """Deletes billing periods (line items and load records) in one transaction, then removes them
@@ -241,7 +241,7 @@ def drop_billing_periods(
     "records, in one transaction. The marts follow at the next build.",
 )
 def drop_billing_periods_job():
-    drop_billing_periods()
+    delete_billing_periods()
 
 
 @dg.definitions
