@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.lib import settings
-from pipelines.lib.billing.loads import loaded_fingerprints, periods_to_ingest
+from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
 from pipelines.lib.warehouse import connect, ensure_raw_tables
 
 
@@ -77,7 +77,7 @@ def refresh(
     echo: Callable[[str], None] = print,
 ) -> RefreshReport:
     from pipelines.definitions import defs as load_defs
-    from pipelines.defs.ingest.billing import FINGERPRINT_TAG, billing_periods, discover_exports
+    from pipelines.defs.ingest.billing import billing_periods, discover_exports
 
     settings.apply_defaults()
     settings.ensure_dagster_home()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -9,11 +10,24 @@ import duckdb
 from pipelines.lib import settings, sql
 
 
+# A writer that finds the file held waits this long for it: readers (billing_export_sensor,
+# `mlcost periods`) hold it read-only for one query, and DuckDB lets no writer in meanwhile.
+WRITER_LOCK_WAIT_SECONDS = 10.0
+
+
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     target = Path(path) if path else settings.warehouse_path()
-    if not read_only:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(target), read_only=read_only)
+    if read_only:
+        return duckdb.connect(str(target), read_only=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + WRITER_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(target))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
 
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:

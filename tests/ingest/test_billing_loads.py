@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.defs.ingest.billing import FINGERPRINT_TAG, billing_export_sensor
+from pipelines.defs.ingest.billing import billing_export_sensor
 from pipelines.lib.billing.discovery import discover
-from pipelines.lib.billing.loads import periods_to_ingest
+from pipelines.lib.billing.loads import FINGERPRINT_TAG, periods_to_ingest
 from pipelines.lib.billing.store import open_store
 from tests.ingest.billing_helpers import write_month
 

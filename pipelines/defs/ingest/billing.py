@@ -8,6 +8,7 @@ from pipelines.lib.billing import BillingInputError
 from pipelines.lib.billing.discovery import Discovery, Period, discover
 from pipelines.lib.billing.load import load_period
 from pipelines.lib.billing.loads import (
+    FINGERPRINT_TAG,
     PeriodsNotLoaded,
     drop_periods,
     periods_to_ingest,
@@ -17,10 +18,6 @@ from pipelines.lib.billing.store import open_store
 from pipelines.lib.warehouse import WarehouseUnavailable, ensure_raw_tables
 
 BILLING_KEY = dg.AssetKey(["raw", "billing_line_items"])
-
-# The delivery a load run was requested for; a failed load of one delivery is not retried by the
-# sensor until the delivery changes (`mlcost refresh` retries it).
-FINGERPRINT_TAG = "mlcost/fingerprint"
 
 # One partition per billing period found in the exports; AWS rewrites the open month several times
 # a day and can restate closed months, so any period can be re-run.
@@ -176,13 +173,16 @@ def billing_export_sensor(context: dg.SensorEvaluationContext):
     except WarehouseUnavailable as exc:
         return dg.SkipReason(f"{exc}; billing periods are compared with it at the next evaluation")
     wanted = periods_to_ingest(discovery.periods.values(), loaded)
+    if not wanted:
+        return dg.SkipReason(
+            f"{len(discovery.periods)} billing periods, none new or changed in the warehouse"
+        )
+    # A failed delivery is not retried every evaluation, only once it changes (`mlcost refresh` retries it).
     waiting = {p.partition_key: _waiting_on_run(context.instance, p) for p in wanted}
     requested = [p for p in wanted if waiting[p.partition_key] is None]
     if not requested:
-        reasons = "; ".join(reason for reason in waiting.values() if reason)
         return dg.SkipReason(
-            f"{len(discovery.periods)} billing periods, none new or changed in the warehouse"
-            + (f" but waiting: {reasons}" if reasons else "")
+            f"{len(wanted)} billing period(s) to load, not requested now: " + "; ".join(waiting.values())
         )
     return dg.SensorResult(
         run_requests=[

@@ -22,6 +22,10 @@ from pipelines.lib.billing.discovery import Period
 from pipelines.lib.warehouse import WarehouseUnavailable, open_read_only
 
 
+# Run tag naming the delivery (fingerprint) a billing load run was started for.
+FINGERPRINT_TAG = "mlcost/fingerprint"
+
+
 class PeriodsNotLoaded(ValueError):
     """Periods asked for (to drop) that the warehouse does not hold."""
 
