@@ -222,7 +222,8 @@ def drop_command(args: argparse.Namespace) -> int:
         return 1
     print(f"dropped {_months(wanted)}.")
     print(
-        "The marts and the published copy still include them until the next build: `mlcost refresh` rebuilds them."
+        "The marts and the published copy still include them until the next build: `mlcost refresh` rebuilds them "
+        "(under `make dev`, build_after_ingest does)."
     )
     if delivered:
         print(

@@ -9,7 +9,6 @@ import duckdb
 
 from pipelines.lib import settings, sql
 
-
 # A writer that finds the file held waits this long for it: readers (billing_export_sensor,
 # `mlcost periods`) hold it read-only for one query, and DuckDB lets no writer in meanwhile.
 WRITER_LOCK_WAIT_SECONDS = 10.0

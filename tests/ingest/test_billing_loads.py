@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
+from pipelines.definitions import defs
 from pipelines.defs.ingest.billing import billing_export_sensor
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.loads import FINGERPRINT_TAG, periods_to_ingest
@@ -146,6 +147,15 @@ def test_sensor_requests_the_periods_missing_from_the_warehouse(exports, warehou
         for request in result.run_requests:
             assert request.run_key is None
             assert request.tags[FINGERPRINT_TAG] == fingerprints[request.partition_key]
+
+        # A load of January already started (say by an earlier evaluation): not requested twice.
+        running = instance.create_run_for_job(
+            job_def=defs().resolve_job_def("ingest_billing"),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "2025-01-01", FINGERPRINT_TAG: fingerprints["2025-01-01"]},
+        )
+        assert _requested(billing_export_sensor(dg.build_sensor_context(instance=instance))) == ["2025-02-01"]
+        instance.delete_run(running.run_id)
 
         # The restored original lacks only what was re-delivered since.
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse_path))

@@ -21,7 +21,6 @@ from pipelines.lib import sql
 from pipelines.lib.billing.discovery import Period
 from pipelines.lib.warehouse import WarehouseUnavailable, open_read_only
 
-
 # Run tag naming the delivery (fingerprint) a billing load run was started for.
 FINGERPRINT_TAG = "mlcost/fingerprint"
 
