@@ -33,3 +33,10 @@ def test_every_warehouse_writer_runs_in_the_duckdb_pool():
         assets_def = node.assets_def
         pools = {assets_def.get_op_def_for_asset_key(key).pool}
         assert pools == {"duckdb"}, f"{key.to_user_string()} writes DuckDB outside pool 'duckdb'"
+
+
+def test_every_op_that_opens_the_warehouse_runs_in_the_duckdb_pool():
+    for job in defs().resolve_all_job_defs():
+        for op in job.graph.iterate_op_defs():
+            if "warehouse" in op.required_resource_keys:
+                assert op.pool == "duckdb", f"{job.name}: op {op.name} writes DuckDB outside pool 'duckdb'"

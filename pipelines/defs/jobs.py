@@ -19,7 +19,8 @@ from pipelines.lib import settings
 BUILD_SELECTION = (
     dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
 ) | dg.AssetSelection.assets(["raw", "budgets"])
-INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions")
+# (Dropping billing periods changes the raw data too, so the marts follow it the same way.)
+INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions", "drop_billing_periods")
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",

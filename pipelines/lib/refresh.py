@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.lib import settings
+from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
 from pipelines.lib.warehouse import connect, ensure_raw_tables
 
 
@@ -81,7 +82,7 @@ def refresh(
     echo: Callable[[str], None] = print,
 ) -> RefreshReport:
     from pipelines.definitions import defs as load_defs
-    from pipelines.defs.ingest.billing import billing_periods, discover_exports, periods_to_ingest
+    from pipelines.defs.ingest.billing import billing_periods, discover_exports
 
     settings.apply_defaults()
     settings.ensure_dagster_home()
@@ -92,6 +93,8 @@ def refresh(
         # Every raw table exists before anything reads it, whichever sources are configured.
         with connect() as conn:
             ensure_raw_tables(conn)
+            # What this warehouse file holds decides what is loaded (not the instance's history).
+            loaded = loaded_fingerprints(conn)
 
         if settings.get("CUR_EXPORT_URI"):
             discovery = discover_exports()
@@ -99,7 +102,7 @@ def refresh(
                 report.fail(problem)
             keys = [p.partition_key for p in discovery.periods.values()]
             instance.add_dynamic_partitions(billing_periods.name, keys)
-            wanted = list(discovery.periods.values()) if force else periods_to_ingest(instance, discovery)
+            wanted = periods_to_ingest(discovery.periods.values(), {} if force else loaded)
             if periods:
                 unknown = sorted(set(periods) - set(keys))
                 if unknown:
@@ -114,7 +117,7 @@ def refresh(
                 echo(f"  loading billing period {period.partition_key} ({period.export_version}) ...")
                 _run(
                     job, instance, report, f"billing {period.partition_key}",
-                    partition_key=period.partition_key,
+                    partition_key=period.partition_key, tags={FINGERPRINT_TAG: period.fingerprint},
                     run_config={"ops": {"raw__billing_line_items": {"config": {"force": force or bool(periods)}}}},
                 )  # fmt: skip
         else:

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 
 from pipelines.lib import settings, sql
 
+# A writer that finds the file held waits this long for it: readers (billing_export_sensor,
+# `mlcost periods`) hold it read-only for one query, and DuckDB lets no writer in meanwhile.
+WRITER_LOCK_WAIT_SECONDS = 10.0
+
 
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     target = Path(path) if path else settings.warehouse_path()
-    if not read_only:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(target), read_only=read_only)
+    if read_only:
+        return duckdb.connect(str(target), read_only=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + WRITER_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(target))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
 
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
@@ -48,3 +61,33 @@ def remove_spill_leftovers(conn: duckdb.DuckDBPyConnection) -> list[Path]:
     removed = sorted(spill.iterdir())
     shutil.rmtree(spill, ignore_errors=True)
     return removed
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot be read right now: it does not exist yet, or a writer holds its lock."""
+
+    def __init__(self, message: str, *, missing: bool = False, locked: bool = False):
+        super().__init__(message)
+        self.missing = missing
+        self.locked = locked
+
+
+def open_read_only(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened read-only, or WarehouseUnavailable saying (in one line) why not.
+
+    DuckDB lets no other process open a file, even read-only, while one process writes it; a reader
+    must hold it only briefly, because a writer that starts meanwhile waits for it (dagster-duckdb's
+    DuckDBResource retries the lock for about 100 seconds).
+    """
+    target = Path(path) if path else settings.warehouse_path()
+    if not target.exists():
+        raise WarehouseUnavailable(f"no warehouse at {target} yet", missing=True)
+    try:
+        return duckdb.connect(str(target), read_only=True)
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            raise WarehouseUnavailable(
+                f"the warehouse {target} is being written by another process (a pipeline run or refresh)",
+                locked=True,
+            ) from None
+        raise WarehouseUnavailable(f"cannot open the warehouse {target}: {exc}") from None

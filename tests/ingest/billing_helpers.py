@@ -63,3 +63,26 @@ def file_total(files: list[Path], column: str, reader: str = "csv") -> tuple[int
         )
     rows, total = rel.fetchone()
     return rows, total or Decimal(0)
+
+
+LEGACY_HEADER = (
+    "identity/LineItemId,identity/TimeInterval,bill/BillingPeriodStartDate,bill/PayerAccountId,"
+    "lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,"
+    "lineItem/ProductCode,lineItem/UsageType,lineItem/UnblendedCost,lineItem/CurrencyCode"
+)
+
+
+def write_month(root: Path, month: str, costs: list[tuple[str, str]], name: str | None = None) -> Path:
+    """A loose legacy CUR CSV for one month (YYYY-MM): one SageMaker line item per (cost, currency)."""
+    root.mkdir(parents=True, exist_ok=True)
+    lines = [LEGACY_HEADER]
+    for i, (cost, currency) in enumerate(costs):
+        hour = f"{month}-01T{i % 24:02d}:00:00Z"
+        end = f"{month}-01T{i % 24:02d}:59:59Z"
+        lines.append(
+            f"li-{month}-{i},{hour}/{end},{month}-01T00:00:00Z,111122223333,111122223333,Usage,"
+            f"{hour},{end},AmazonSageMaker,USE1-Train:ml.m5.xlarge,{cost},{currency}"
+        )
+    path = root / (name or f"cur-{month}.csv")
+    path.write_text("\n".join(lines) + "\n")
+    return path

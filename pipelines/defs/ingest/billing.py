@@ -7,7 +7,15 @@ from pipelines.lib import settings, sql
 from pipelines.lib.billing import BillingInputError
 from pipelines.lib.billing.discovery import Discovery, Period, discover
 from pipelines.lib.billing.load import load_period
+from pipelines.lib.billing.loads import (
+    FINGERPRINT_TAG,
+    PeriodsNotLoaded,
+    drop_periods,
+    periods_to_ingest,
+    read_loaded_fingerprints,
+)
 from pipelines.lib.billing.store import open_store
+from pipelines.lib.warehouse import WarehouseUnavailable, ensure_raw_tables
 
 BILLING_KEY = dg.AssetKey(["raw", "billing_line_items"])
 
@@ -38,27 +46,6 @@ def export_uri() -> str:
 
 def discover_exports() -> Discovery:
     return discover(open_store(export_uri()))
-
-
-def latest_fingerprint(instance: dg.DagsterInstance, partition_key: str) -> str | None:
-    """The fingerprint the last successful load of a period reported (from Dagster, not DuckDB)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=BILLING_KEY, asset_partitions=[partition_key]), limit=1
-    ).records
-    if not records:
-        return None
-    materialization = records[0].asset_materialization
-    value = materialization.metadata.get("fingerprint") if materialization else None
-    return getattr(value, "value", value)
-
-
-def periods_to_ingest(instance: dg.DagsterInstance, discovery: Discovery) -> list[Period]:
-    """Periods that are new or whose delivery changed since they were last loaded."""
-    return [
-        p
-        for p in discovery.periods.values()
-        if latest_fingerprint(instance, p.partition_key) != p.fingerprint
-    ]
 
 
 @dg.asset(
@@ -142,13 +129,36 @@ ingest_billing_job = dg.define_asset_job(
 )
 
 
+def _waiting_on_run(instance: dg.DagsterInstance, period: Period) -> str | None:
+    """Why the sensor must not request a load of `period` now, if it must not: a load of it is queued
+    or running, or the last load of this very delivery failed."""
+    records = instance.get_run_records(
+        dg.RunsFilter(job_name=ingest_billing_job.name, tags={"dagster/partition": period.partition_key}),
+        limit=1,
+    )
+    if not records:
+        return None
+    run = records[0].dagster_run
+    if not run.is_finished:
+        return f"{period.partition_key}: run {run.run_id[:8]} is {run.status.value.lower()}"
+    if run.status == dg.DagsterRunStatus.FAILURE and run.tags.get(FINGERPRINT_TAG) == period.fingerprint:
+        return f"{period.partition_key}: the load of this delivery failed in run {run.run_id[:8]}"
+    return None
+
+
 @dg.sensor(
     job=ingest_billing_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING
 )
 def billing_export_sensor(context: dg.SensorEvaluationContext):
-    """Finds new or re-delivered billing periods under CUR_EXPORT_URI and requests their loads.
+    """Finds billing periods under CUR_EXPORT_URI that the warehouse lacks or holds from an older
+    delivery, and requests their loads.
 
-    It never opens the warehouse: what was loaded is read from the fingerprints the asset reported.
+    What is loaded is read from the warehouse's own load records (raw.billing_loads), opened read-only
+    for one query; while a run holds the write lock the sensor skips and looks again next time. There
+    is no run key: a warehouse that was replaced or restored must get a period again even though
+    that delivery was loaded before (into another file). Duplicates are avoided instead by not
+    requesting a period whose load is queued or running, and a failed delivery is not retried
+    every evaluation (only once it changes).
     """
     if not settings.get("CUR_EXPORT_URI"):
         return dg.SkipReason("CUR_EXPORT_URI is not set")
@@ -158,20 +168,86 @@ def billing_export_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(str(exc))
     for problem in discovery.problems:
         context.log.warning(problem)
-    changed = periods_to_ingest(context.instance, discovery)
-    if not changed:
-        return dg.SkipReason(f"{len(discovery.periods)} billing periods, none new or changed")
+    try:
+        loaded = read_loaded_fingerprints(settings.warehouse_path())
+    except WarehouseUnavailable as exc:
+        return dg.SkipReason(f"{exc}; billing periods are compared with it at the next evaluation")
+    wanted = periods_to_ingest(discovery.periods.values(), loaded)
+    if not wanted:
+        return dg.SkipReason(
+            f"{len(discovery.periods)} billing periods, none new or changed in the warehouse"
+        )
+    # A failed delivery is not retried every evaluation, only once it changes (`mlcost refresh` retries it).
+    waiting = {p.partition_key: _waiting_on_run(context.instance, p) for p in wanted}
+    requested = [p for p in wanted if waiting[p.partition_key] is None]
+    if not requested:
+        return dg.SkipReason(
+            f"{len(wanted)} billing period(s) to load, not requested now: " + "; ".join(waiting.values())
+        )
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(run_key=f"{p.partition_key}:{p.fingerprint}", partition_key=p.partition_key)
-            for p in changed
+            dg.RunRequest(partition_key=p.partition_key, tags={FINGERPRINT_TAG: p.fingerprint})
+            for p in requested
         ],
-        dynamic_partitions_requests=[billing_periods.build_add_request([p.partition_key for p in changed])],
+        dynamic_partitions_requests=[billing_periods.build_add_request([p.partition_key for p in requested])],
     )
+
+
+class DropBillingPeriodsConfig(dg.Config):
+    billing_periods: list[str]
+    """Partition keys (YYYY-MM-01) of the periods to drop."""
+
+
+@dg.op(pool="duckdb")
+def delete_billing_periods(
+    context: dg.OpExecutionContext, config: DropBillingPeriodsConfig, warehouse: DuckDBResource
+) -> None:
+    """Deletes billing periods (line items and load records) in one transaction, then removes them
+    from Dagster's partitions of raw/billing_line_items."""
+    with warehouse.get_connection() as conn:
+        try:
+            ensure_raw_tables(conn)
+            dropped = drop_periods(conn, config.billing_periods)
+        except PeriodsNotLoaded as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        finally:
+            conn.close()
+    keys = sorted({p.partition_key for p in dropped})
+    for p in dropped:
+        context.log.info(
+            f"dropped {p.partition_key} {p.currency or ''}: {p.line_items} line items, "
+            f"billed {p.billed_cost}, effective {p.effective_cost}"
+        )
+    # Dagster's view follows the warehouse: the dropped partitions leave the list (refresh and the
+    # sensor add back whatever CUR_EXPORT_URI delivers), and the asset's page notes the drop.
+    # (Wiping a partition's history is not supported by the default SQLite event storage.)
+    for key in keys:
+        if context.instance.has_dynamic_partition(billing_periods.name, key):
+            context.instance.delete_dynamic_partition(billing_periods.name, key)
+    context.log_event(
+        dg.AssetObservation(
+            asset_key=BILLING_KEY,
+            metadata={
+                "dropped_billing_periods": ", ".join(keys),
+                "dropped_line_items": sum(p.line_items for p in dropped),
+            },
+        )
+    )
+
+
+@dg.job(
+    name="drop_billing_periods",
+    description="Drop billing periods from the warehouse (`mlcost periods drop`): line items and load "
+    "records, in one transaction. The marts follow at the next build.",
+)
+def drop_billing_periods_job():
+    delete_billing_periods()
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=[billing_line_items], jobs=[ingest_billing_job], sensors=[billing_export_sensor]
+        assets=[billing_line_items],
+        jobs=[ingest_billing_job, drop_billing_periods_job],
+        sensors=[billing_export_sensor],
     )

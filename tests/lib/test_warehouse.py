@@ -1,0 +1,47 @@
+"""Opening the warehouse: readers get a one-line reason when they cannot, and a writer waits out a
+reader that holds the file for a moment (the billing sensor, `mlcost periods`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from pipelines.lib.warehouse import WarehouseUnavailable, connect, open_read_only
+
+HOLD_READ_LOCK = (
+    "import sys, time, duckdb; conn = duckdb.connect(sys.argv[1], read_only=True); "
+    "print('reading', flush=True); time.sleep(float(sys.argv[2]))"
+)
+
+
+def test_open_read_only_says_why_it_cannot(warehouse_path):
+    with pytest.raises(WarehouseUnavailable) as missing:
+        open_read_only(warehouse_path)
+    assert missing.value.missing and str(missing.value) == f"no warehouse at {warehouse_path} yet"
+
+    with connect(warehouse_path) as writer:
+        writer.execute("create table t as select 1 as x")
+    conn = open_read_only(warehouse_path)
+    assert conn.execute("select x from t").fetchall() == [(1,)]
+    conn.close()
+
+
+def test_a_writer_waits_for_a_brief_reader(warehouse_path):
+    duckdb.connect(str(warehouse_path)).close()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_READ_LOCK, str(warehouse_path), "1.5"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        started = time.monotonic()
+        with connect(warehouse_path) as conn:
+            conn.execute("create table written as select 1 as x")
+        # It got in only once the reader (holding the file for 1.5 s) had gone, instead of failing.
+        assert time.monotonic() - started > 1.0
+    finally:
+        reader.kill()
+        reader.wait()
