@@ -35,6 +35,7 @@ daily as (
         resource_account_id,
         resource_region,
         tags,
+        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
