@@ -38,7 +38,7 @@ replayed as (
         budgets.billing_currency,
         forecasts.as_of_date,
         -- 0 = before the month's first day of data.
-        forecasts.days_elapsed - 1 as days_of_data,
+        forecasts.days_elapsed as days_of_data,
         forecasts.days_remaining,
         forecasts.history_days,
         closed.month_cost,
