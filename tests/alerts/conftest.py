@@ -34,7 +34,8 @@ INPUT_TABLES = {
         "budget_amount decimal(38, 10), billing_period date, billing_currency varchar, "
         "actual_cost decimal(38, 10), data_through_date date, projected_cost decimal(38, 10), "
         "projected_low decimal(38, 10), projected_high decimal(38, 10), actual_pct double, "
-        "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[]"
+        "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[], "
+        "history_days bigint"
     ),
     "cost_attribution": (
         "billing_period date, usage_date date, model_name varchar, team varchar, project varchar, "
@@ -147,6 +148,7 @@ def budget_row(name: str, period: dt.date, actual: float, projected: float, **ex
         "projected_high": projected * 1.1,
         "actual_thresholds": [50.0, 80.0, 100.0],
         "forecast_thresholds": [100.0],
+        "history_days": 90,
     }
     row.update(extra)
     row["actual_pct"] = 100 * row["actual_cost"] / row["budget_amount"]

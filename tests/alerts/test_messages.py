@@ -110,3 +110,21 @@ def test_run_failure_message_stays_within_slack_limits():
             "text"
         ]["text"]
     )
+
+
+def test_budget_message_says_final_figure_and_each_drivers_change_against_last_month():
+    alert = budget_alert(
+        is_final_figure=True,
+        top_drivers=(
+            Driver("inference", Decimal("800"), 72.7, Decimal("650"), Decimal("150")),
+            Driver("training", Decimal("300.5"), 27.3, Decimal("400"), Decimal("-99.5")),
+        ),
+    )
+    message = budget_message(alert, "http://ui/")
+    assert message["text"].startswith(
+        "Budget churn: spend reached 100% of $1,000.00 (final figure for 2026-03)"
+    )
+    assert message["blocks"][2]["text"]["text"] == (
+        "*Top categories*\n1. *inference*: $800.00 (73%), +$150.00 vs last month"
+        "\n2. *training*: $300.50 (27%), -$99.50 vs last month"
+    )

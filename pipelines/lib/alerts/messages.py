@@ -30,11 +30,14 @@ class Driver:
     name: str
     cost: Number
     share_pct: float | None = None  # of the budget's actual cost
+    previous_cost: Number | None = None  # last month over the same days
+    change_cost: Number | None = None  # cost - previous_cost
 
 
 @dataclass(frozen=True)
 class BudgetAlert:
-    """One row of marts.budget_alerts: a budget threshold reached in the open billing period."""
+    """One row of marts.budget_alerts: a budget threshold reached in the open billing period (or, the
+    final figure, in the month that just closed)."""
 
     alert_key: str
     budget_name: str
@@ -57,6 +60,7 @@ class BudgetAlert:
     drivers_label: str
     top_drivers: tuple[Driver, ...]
     due_until_date: dt.date
+    is_final_figure: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ def money(amount: Number | None, currency: str = "USD") -> str:
         return "n/a"
     symbol = "$" if currency in ("USD", "", None) else f"{currency} "
     return f"{symbol}{amount:,.2f}"
+
+
+def signed_money(amount: Number, currency: str = "USD") -> str:
+    """+$12.00 or -$3.50."""
+    return ("-" if amount < 0 else "+") + money(abs(amount), currency)
 
 
 def pct(value: Number | None) -> str:
@@ -135,6 +144,8 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
             f"Budget {alert.budget_name}: forecast to reach {threshold(alert.threshold_pct)} of {amount}"
         )
     period = alert.billing_period.strftime("%Y-%m")
+    if alert.is_final_figure:
+        headline += f" (final figure for {period})"
     actual_share = share_of_budget(alert.actual_pct, alert.actual_cost, alert.budget_amount)
     projected_share = share_of_budget(alert.projected_pct, alert.projected_cost, alert.budget_amount)
     projection = money(alert.projected_cost, currency)
@@ -161,6 +172,11 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
         lines = [
             f"{i}. *{d.name}*: {money(d.cost, currency)}"
             + (f" ({pct(d.share_pct)})" if d.share_pct is not None else "")
+            + (
+                f", {signed_money(d.change_cost, currency)} vs last month"
+                if d.change_cost is not None
+                else ""
+            )
             for i, d in enumerate(alert.top_drivers, start=1)
         ]
         blocks.append(
