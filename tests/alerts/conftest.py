@@ -40,7 +40,9 @@ INPUT_TABLES = {
     "cost_attribution": (
         "billing_period date, usage_date date, model_name varchar, team varchar, project varchar, "
         "environment varchar, category varchar, service_name varchar, service_code varchar, "
-        "billing_currency varchar, billed_cost decimal(38, 10), effective_cost decimal(38, 10)"
+        "billing_currency varchar, billed_cost decimal(38, 10), effective_cost decimal(38, 10), "
+        "is_month_level_charge boolean, usage_type varchar, resource_id varchar, sub_account_id varchar, "
+        "billing_account_id varchar"
     ),
     "cost_by_model": (
         "usage_date date, model_name varchar, team varchar, environment varchar, category varchar, "

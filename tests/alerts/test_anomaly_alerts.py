@@ -16,6 +16,12 @@ DAYS = 42
 LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
 OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)
+SCOPES_OF_CHURN = [
+    ("model", "churn"),
+    ("service", "Amazon SageMaker"),
+    ("account", "111111111111"),
+    ("total", "total"),
+]
 
 
 def _cost(model: str, day: dt.date, i: int) -> float:
@@ -37,14 +43,24 @@ def _series() -> list[tuple]:
         for model in ("churn", "fraud", "batch"):
             cost = _cost(model, day, i)
             rows.append(
-                (day, model, "ml", "prod", "inference", "Amazon SageMaker", day.replace(day=1), cost, cost)
-            )
+                (day.replace(day=1), day, model, "ml", "p", "prod", "inference", "Amazon SageMaker",
+                 "AmazonSageMaker", "USD", cost, cost, False, "USE1-Host:ml.m5.large",
+                 f"arn:aws:sagemaker:us-east-1:111111111111:endpoint/{model}", "111111111111", "999")
+            )  # fmt: skip
+        if day.day == 1 or i == 0:
+            # Month-level charges dated to the period's first day (z of 28 and 87 on the old detector):
+            # not daily usage, never an anomaly.
+            rows.append(
+                (day.replace(day=1), day, "unattributed", "unattributed", "unattributed", "unattributed",
+                 "other", "AWS Support", "AWSSupport", "USD", 2500.0, 2500.0, True, "Dollar",
+                 None, "111111111111", "999")
+            )  # fmt: skip
     return rows
 
 
 @pytest.fixture(scope="module")
 def anomaly_warehouse(tmp_path_factory) -> Path:
-    """A warehouse with a generated marts.cost_by_model, and the alert marts built from it by dbt."""
+    """A warehouse with a generated marts.cost_attribution, and the alert marts built from it by dbt."""
     base = tmp_path_factory.mktemp("anomalies")
     path = base / "warehouse.duckdb"
     with duckdb.connect(str(path)) as conn:
@@ -52,7 +68,8 @@ def anomaly_warehouse(tmp_path_factory) -> Path:
         for table, columns in INPUT_TABLES.items():
             conn.execute(f"create table marts.{table} ({columns})")
         conn.executemany(
-            "insert into marts.cost_by_model values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, 'USD', 1)", _series()
+            "insert into marts.cost_attribution values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _series(),
         )
     # `build` runs the models' unit tests (planted spike, weekly seasonality, currencies, every budget
     # alert rule), the models, and their data tests; the default settings apply.
@@ -77,13 +94,17 @@ def _flagged(warehouse: Path) -> list[tuple]:
 
 def test_mart_finds_planted_spike_and_ignores_weekly_seasonality(anomalies):
     found = _flagged(anomalies)
+    # The spike shows in its model, its service, its account and the total.
     assert {(scope_type, value, day, due) for scope_type, value, day, _, due, _, _ in found} == {
-        ("model", "churn", LAST_DAY, True),
-        ("total", "total", LAST_DAY, True),
+        *((scope, value, LAST_DAY, True) for scope, value in SCOPES_OF_CHURN),
         # A real anomaly, but older than the last 3 days of data: history, not an alert.
-        ("model", "fraud", OLD_SPIKE_DAY, False),
-        ("total", "total", OLD_SPIKE_DAY, False),
+        *(
+            (scope, "fraud" if scope == "model" else value, OLD_SPIKE_DAY, False)
+            for scope, value in SCOPES_OF_CHURN
+        ),
     }
+    # Month-level fees on the 1st (2,500 on a day of ~250) are never an anomaly.
+    assert not any(row[1] in ("unattributed", "AWS Support") for row in found)
     # The weekly batch job (every Monday, nothing otherwise) is never an anomaly.
     assert not any(row[1] == "batch" for row in found)
     churn = next(row for row in found if row[1] == "churn")
@@ -99,11 +120,17 @@ def test_recent_anomalies_are_alerted_once(harness, slack, webhook, anomalies):
     harness.record()
     harness.tick()
     texts = slack.delivered_texts()
-    # Two recent anomalies (churn and the total on the last day); the older fraud spike is history.
-    assert len(texts) == 2, texts
+    # Four recent anomalies (churn, its service, its account and the total on the last day); the
+    # older fraud spike is history.
+    assert len(texts) == 4, texts
     assert any("model churn" in text for text in texts)
     assert any("Total spend" in text for text in texts)
     assert all(LAST_DAY.isoformat() in text for text in texts)
+    churn = next(text for text in texts if "model churn" in text)
+    # Plain words: the day's cost against the usual for that weekday, and what drove it.
+    weekday = LAST_DAY.strftime("%A")
+    assert f"on {weekday}, about " in churn and "the usual $" in churn and f"for a {weekday}" in churn
+    assert "mostly USE1-Host:ml.m5.large of endpoint churn" in churn
 
 
 def test_anomaly_floor_and_lookback_come_from_the_environment_through_dbt(
@@ -116,13 +143,15 @@ def test_anomaly_floor_and_lookback_come_from_the_environment_through_dbt(
     found = _flagged(anomalies)
     assert {(row[1], row[2], row[4]) for row in found} == {
         ("fraud", OLD_SPIKE_DAY, True),
+        ("Amazon SageMaker", OLD_SPIKE_DAY, True),
+        ("111111111111", OLD_SPIKE_DAY, True),
         ("total", OLD_SPIKE_DAY, True),
     }
     harness.publish(build_models=False)
     harness.record()
     harness.tick()
     texts = slack.delivered_texts()
-    assert len(texts) == 2 and all(OLD_SPIKE_DAY.isoformat() in text for text in texts), texts
+    assert len(texts) == 4 and all(OLD_SPIKE_DAY.isoformat() in text for text in texts), texts
 
     # A value that is not a number fails the build with one line naming the setting.
     with pytest.raises(

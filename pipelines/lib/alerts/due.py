@@ -21,6 +21,7 @@ from pipelines.lib.alerts.messages import (
     BudgetAlert,
     CostAnomaly,
     Driver,
+    RootCause,
     anomaly_message,
     budget_message,
 )
@@ -48,7 +49,9 @@ def _budget_alert(row: dict[str, Any]) -> BudgetAlert:
 
 
 def _cost_anomaly(row: dict[str, Any]) -> CostAnomaly:
-    return CostAnomaly(**{f.name: row[f.name] for f in fields(CostAnomaly)})
+    values = {f.name: row[f.name] for f in fields(CostAnomaly)}
+    values["root_causes"] = tuple(RootCause(**cause) for cause in row["root_causes"] or ())
+    return CostAnomaly(**values)
 
 
 def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:

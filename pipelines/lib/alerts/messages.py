@@ -64,6 +64,16 @@ class BudgetAlert:
 
 
 @dataclass(frozen=True)
+class RootCause:
+    """A usage type (of a resource, in an account) whose cost that day differs most from the usual."""
+
+    usage_type: str
+    resource_id: str | None
+    account_id: str | None
+    impact_cost: Number
+
+
+@dataclass(frozen=True)
 class CostAnomaly:
     """One row of marts.cost_anomalies that is due: a recent day of unusually high spend."""
 
@@ -79,6 +89,8 @@ class CostAnomaly:
     deviation_pct: Number | None
     severity: str  # medium | high
     due_until_date: dt.date
+    weekday_name: str | None = None
+    root_causes: tuple[RootCause, ...] = ()
 
 
 def money(amount: Number | None, currency: str = "USD") -> str:
@@ -193,35 +205,56 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
     return {"text": text, "blocks": blocks}
 
 
+def _resource_name(resource_id: str | None) -> str | None:
+    """The readable end of an ARN or resource id: arn:...:endpoint/ranker-prod -> endpoint ranker-prod."""
+    if not resource_id:
+        return None
+    tail = resource_id.rsplit(":", 1)[-1]
+    return tail.replace("/", " ", 1)
+
+
+def _cause(cause: RootCause, currency: str) -> str:
+    what = cause.usage_type
+    resource = _resource_name(cause.resource_id)
+    if resource:
+        what += f" of {resource}"
+    if cause.account_id:
+        what += f" (account {cause.account_id})"
+    return f"{what}: {signed_money(cause.impact_cost, currency)}"
+
+
 def anomaly_message(anomaly: CostAnomaly, ui_url: str) -> dict:
-    """A day of unusually high spend: actual against expected, and how unusual."""
+    """A day of unusual spend in plain words: what it cost against the usual for that weekday, by how
+    much, and what drove it."""
     currency = anomaly.billing_currency
     scope = "Total spend" if anomaly.scope_type == "total" else f"{anomaly.scope_type} {anomaly.scope_value}"
     day = anomaly.usage_date.isoformat()
+    weekday = anomaly.weekday_name or anomaly.usage_date.strftime("%A")
     headline = f"Cost anomaly ({anomaly.severity}): {scope} on {day}"
-    impact = f"+{money(anomaly.impact_cost, currency)}"
-    if anomaly.deviation_pct:
-        impact += f" (+{pct(anomaly.deviation_pct)})"
+    sentence = f"{money(anomaly.actual_cost, currency)} on {weekday}"
+    if anomaly.expected_cost and anomaly.expected_cost > 0:
+        sentence += (
+            f", about {float(anomaly.actual_cost) / float(anomaly.expected_cost):.1f}x the usual "
+            f"{money(anomaly.expected_cost, currency)} for a {weekday}"
+        )
+    else:
+        sentence += f", where a {weekday} usually costs nothing"
+    sentence += f"; {signed_money(anomaly.impact_cost, currency)}"
+    if anomaly.root_causes:
+        top = anomaly.root_causes[0]
+        resource = _resource_name(top.resource_id)
+        sentence += f", mostly {top.usage_type}" + (f" of {resource}" if resource else "")
     blocks = [
         _header(f":chart_with_upwards_trend: {headline}"),
-        _fields(
-            [
-                ("Actual", money(anomaly.actual_cost, currency)),
-                ("Expected", money(anomaly.expected_cost, currency)),
-                ("Impact", impact),
-                (
-                    "Deviation",
-                    f"{anomaly.deviation:.1f} robust z" if anomaly.deviation is not None else "n/a",
-                ),
-            ]
-        ),
-        _link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)),
+        {"type": "section", "text": {"type": "mrkdwn", "text": sentence}},
     ]
-    text = (
-        f"{headline}: {money(anomaly.actual_cost, currency)} against "
-        f"{money(anomaly.expected_cost, currency)} expected"
-    )
-    return {"text": text, "blocks": blocks}
+    if anomaly.root_causes:
+        lines = [f"{i}. {_cause(c, currency)}" for i, c in enumerate(anomaly.root_causes, start=1)]
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*What changed*\n" + "\n".join(lines)}}
+        )
+    blocks.append(_link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)))
+    return {"text": f"{headline}: {sentence}", "blocks": blocks}
 
 
 def run_failure_message(*, job_name: str, run_id: str, steps: Sequence[str], error: str, link: str) -> dict:
