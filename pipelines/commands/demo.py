@@ -28,7 +28,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
     parser.add_argument(
-        "--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)"
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD, 'today' for the demo and its alerts (default: today, UTC, from the 12th of a "
+        "month; before that the 15th of last month, so the open month has at least ten days of data)",
     )
     parser.set_defaults(func=run)
 
@@ -49,7 +53,9 @@ def run(args) -> int:
 
     settings.apply_defaults()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    as_of = args.as_of or default_as_of(dt.datetime.now(dt.UTC).date())
+    # The build decides alerts as of this day (dbt var as_of_date, through dbt_project.yml).
+    os.environ["MLCOST_AS_OF_DATE"] = as_of.isoformat()
     exports = os.environ.get("CUR_EXPORT_URI") or str(Path(".demo/exports").resolve())
     if "://" in exports:
         raise CommandError(
@@ -105,6 +111,14 @@ def run(args) -> int:
     print_summary()
     print_alerts()
     return 0
+
+
+def default_as_of(today: dt.date) -> dt.date:
+    """A day inside an open month with at least ten complete days of data (the bill lags a day or
+    two): today from the 12th, else the 15th of last month."""
+    if today.day >= 12:
+        return today
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
 
 
 def _query(name: str):

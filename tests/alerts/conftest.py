@@ -73,6 +73,7 @@ def no_alert_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "ALERTS_ANOMALY_MIN_IMPACT",
         "ALERTS_ANOMALY_LOOKBACK_DAYS",
         "MARTS_READ_PATH",
+        "MLCOST_AS_OF_DATE",
     ):
         monkeypatch.delenv(name, raising=False)
 
