@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.lib import sql
+from pipelines.lib import settings, sql
 from pipelines.lib.alerts.ledger import Alert, Ledger
 from pipelines.lib.alerts.messages import (
     BudgetAlert,
@@ -38,8 +38,14 @@ def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
 
 
 def _end_of(day: dt.date) -> float:
-    """The instant a due-until date ends (UTC), as epoch seconds for the ledger."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
+    """The instant a due-until date ends (UTC), as epoch seconds for the ledger. When the build's
+    "today" is another day (MLCOST_AS_OF_DATE, set by `mlcost demo`), an alert keeps the lifetime
+    it has from that day, so a demo as of mid-last-month still shows its alerts."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    as_of = settings.get("MLCOST_AS_OF_DATE")
+    if as_of:
+        end += dt.datetime.now(dt.UTC).date() - dt.date.fromisoformat(as_of)
+    return end.timestamp()
 
 
 def _budget_alert(row: dict[str, Any]) -> BudgetAlert:

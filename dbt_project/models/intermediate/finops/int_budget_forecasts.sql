@@ -194,6 +194,23 @@ month_level_by_type as (
     group by all
 ),
 
+month_level_types as (
+    select distinct
+        budget_name,
+        month_level_charge_type
+    from month_level_by_type
+),
+
+month_level_by_period as (
+    select
+        budget_name,
+        billing_period,
+        month_level_charge_type,
+        sum(cost) as cost
+    from month_level_by_type
+    group by all
+),
+
 month_level_forecast as (
     select
         as_of_dates.budget_name,
@@ -203,7 +220,7 @@ month_level_forecast as (
         sum(this_month.cost) as arrived_cost,
         max(previous_month.cost) as previous_month_cost
     from as_of_dates
-    inner join (select distinct budget_name, month_level_charge_type from month_level_by_type) as types
+    inner join month_level_types as types
         on as_of_dates.budget_name = types.budget_name
     left join month_level_by_type as this_month
         on
@@ -214,11 +231,7 @@ month_level_forecast as (
                 this_month.usage_date <= as_of_dates.as_of_date
                 or as_of_dates.as_of_date = as_of_dates.period_data_through_date
             )
-    left join (
-        select budget_name, billing_period, month_level_charge_type, sum(cost) as cost
-        from month_level_by_type
-        group by all
-    ) as previous_month
+    left join month_level_by_period as previous_month
         on
             as_of_dates.budget_name = previous_month.budget_name
             and previous_month.billing_period = cast(as_of_dates.billing_period - interval 1 month as date)
