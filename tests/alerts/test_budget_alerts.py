@@ -186,7 +186,8 @@ def test_message_names_the_top_three_drivers_in_the_budgets_scope(harness, slack
             {"billing_period": day, "usage_date": day, "model_name": model, "team": team, "project": "p",
              "environment": "prod", "category": "inference", "service_name": "Amazon SageMaker",
              "service_code": "AmazonSageMaker", "billing_currency": "USD", "billed_cost": cost,
-             "effective_cost": cost}
+             "effective_cost": cost, "is_month_level_charge": False, "usage_type": "USE1-Host:ml.m5.large",
+             "resource_id": None, "sub_account_id": "111", "billing_account_id": "111"}
             for (model, team), cost in spend.items()
             for day in (period, _previous(period))
         ],

@@ -205,8 +205,8 @@ cause_costs as (
         anomalies.billing_currency,
         anomalies.usage_date,
         anomalies.direction,
-        coalesce(costs.usage_type, 'unknown') as usage_type,
-        coalesce(costs.resource_id, '') as resource_id,
+        coalesce(cast(costs.usage_type as varchar), 'unknown') as usage_type,
+        coalesce(cast(costs.resource_id as varchar), '') as resource_id,
         costs.account_id,
         sum(costs.effective_cost) filter (where costs.usage_date = anomalies.usage_date) as day_cost,
         sum(costs.effective_cost) filter (where costs.usage_date < anomalies.usage_date) / {{ baseline_weeks }} as usual_cost
