@@ -4,7 +4,7 @@
 -- amounts and the thresholds they reached. The alerts/ledger asset records each row once (by
 -- alert_key) and the alert delivery sensor sends it.
 
-{#- "Today" is the UTC date of the build unless the var as_of_date (YYYY-MM-DD) is set (demo, tests). -#}
+{#- "Today" is the UTC date of the build unless the var as_of_date (YYYY-MM-DD) replays another day (unit tests). -#}
 {%- set as_of_date = var('as_of_date', none) %}
 {%- if as_of_date and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of_date | string) %}
     {{ exceptions.raise_compiler_error("dbt var as_of_date must be a date YYYY-MM-DD, not '" ~ as_of_date ~ "'") }}
