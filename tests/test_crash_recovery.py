@@ -28,11 +28,11 @@ PROCEEDS_WITHIN_SECONDS = 60
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> Path:
-    """Two billing periods, the closed one with 100,000 line items: loading it takes long enough to
+    """Two billing periods, the closed one with 50,000 line items: loading it takes long enough to
     be killed in the middle."""
     folder = tmp_path_factory.mktemp("exports")
     subprocess.run(
-        [MLCOST, "demo-data", str(folder), "--months", "2", "--rows", "100000", "--as-of", "2025-03-10"],
+        [MLCOST, "demo-data", str(folder), "--months", "2", "--rows", "50000", "--as-of", "2025-03-10"],
         check=True,
         capture_output=True,
     )
@@ -290,3 +290,31 @@ def test_a_run_of_another_process_with_a_reused_pid_counts_as_gone():
     assert processes.ProcessRef.from_tag(this.to_tag()) == processes.ProcessRef(
         this.host, this.pid, round(this.started_at, 3)
     )
+
+
+def test_a_process_outside_dagster_that_has_the_warehouse_open_is_named_and_waited_for(
+    instance, warehouse_path, monkeypatch, capsys
+):
+    opener = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(120)",
+            str(warehouse_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert opener.stdout.readline().strip() == "open"
+        monkeypatch.setenv("MLCOST_POOL_WAIT_SECONDS", "1")
+        assert main(["refresh", "--no-build"]) == 2
+        out, err = capsys.readouterr()
+        assert f"(PID {opener.pid}) to close the warehouse {warehouse_path}" in out
+        [line] = err.strip().splitlines()
+        assert line.startswith(f"mlcost refresh: the warehouse {warehouse_path} is still open in ")
+        assert line.endswith(f"(PID {opener.pid}) after 1s")
+    finally:
+        opener.kill()
+        opener.wait()
+    assert main(["refresh", "--no-build"]) == 0

@@ -213,7 +213,8 @@ def remove_leftovers(instance: dg.DagsterInstance, say: Callable[[str], None] = 
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
-            holder = re.search(r"held in (.+)$", str(exc).splitlines()[0])
+            # DuckDB: 'Could not set lock on file "...": Conflicting lock is held in <program> (PID <n>)'
+            holder = re.search(r"held in (.+?\(PID \d+\))", str(exc))
             who = holder.group(1) if holder else "another process"
             if time.monotonic() >= deadline:
                 raise PoolBusy(
