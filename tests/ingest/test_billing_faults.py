@@ -20,7 +20,6 @@ import threading
 import zipfile
 import zlib
 from datetime import UTC, datetime
-from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -623,15 +622,6 @@ def test_the_installed_command_prints_one_line_and_no_traceback(tmp_path):
         f"mlcost refresh: CUR_EXPORT_URI={missing}: no such folder; set CUR_EXPORT_URI to the folder (or "
         "s3://bucket/prefix) your billing exports are delivered to"
     ]
-
-
-def test_unchanged_sample_totals_still_reconcile(tmp_path, warehouse_path):
-    """Strictness costs nothing on good input: a real month lands whole, to the cent of its file."""
-    folder = copy("koku_s3_layout", tmp_path)
-    rows, total = file_total([the_file(folder, "*.csv.gz")], "lineItem/UnblendedCost")
-    assert load(folder, warehouse_path) == {"2018-08-01": rows}
-    assert warehouse_totals(warehouse_path, "2018-08-01")[:2] == (rows, total)
-    assert total.quantize(Decimal("0.01")) == Decimal("29684.78")
 
 
 def test_connection_settings_are_reset_after_locating(tmp_path):
