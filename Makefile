@@ -55,7 +55,8 @@ lint: setup
 	$(BIN)/sqlfluff lint sql dbt_project/models
 
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock
+	{ echo '# Pinned, install-tested set for Python 3.11 (pip install -r requirements.lock). Regenerate with `make lock`.'; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sort -f; } > requirements.lock.new && mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf $(VENV) .demo .dagster_home dbt_project/target
