@@ -10,4 +10,4 @@ from (
         count(*) filter (where predictions < 0) as negative
     from raw.prediction_counts
     group by hour_start, source, endpoint_name, variant_name, model_name, account_id, region
-)
+) as per_key

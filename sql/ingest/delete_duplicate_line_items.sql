@@ -19,6 +19,6 @@ where
             where
                 line_items.billing_period = $billing_period
                 and line_items.line_item_id is not null
-        )
+        ) as ranked
         where file_rank < best_rank
     )
