@@ -34,7 +34,7 @@ tag_sets as (
 
 select
     $billing_period::date as billing_period,
-    -- sqlfluff takes the names in an exclude list for unqualified column references.
+    -- The linter takes the names in an exclude list for unqualified column references (noqa).
     incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags, tags_hash),  -- noqa: RF02
     coalesce(incoming.billed_cost, 0) as billed_cost,
     coalesce(incoming.effective_cost, 0) as effective_cost,
