@@ -38,7 +38,7 @@ COLUMNS = (
 
 
 def _error(message: str) -> Exception:
-    from pipelines.cli import CommandError
+    from pipelines.commands import CommandError
 
     return CommandError(message)
 
