@@ -44,7 +44,7 @@ test: setup dbt-parse
 
 dev: setup dbt-parse
 	$(ENSURE_HOME)
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 bench: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_ingest

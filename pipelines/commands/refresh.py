@@ -25,8 +25,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from pipelines.commands import CommandError
     from pipelines.defs import recovery
+    from pipelines.defs.refresh import refresh
     from pipelines.lib.billing import ExportLocationError
-    from pipelines.lib.refresh import refresh
 
     with recovery.stop_on_signal() as stop:
         try:

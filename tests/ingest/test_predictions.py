@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,17 +15,24 @@ import pytest
 
 from pipelines.defs.ingest.predictions import (
     endpoint_utilization,
-    partition_key_ranges,
     prediction_counts,
     prediction_counts_grain_is_unique,
-    prediction_partitions_to_refresh,
+    prediction_days_to_refresh,
 )
+from pipelines.defs.resources import source_resources
 from pipelines.lib.sagemaker import cloudwatch
+from pipelines.lib.sagemaker.predictions import partition_key_ranges
 from tests.ingest.sagemaker_helpers import FaultProxy, failure_text, materialize, query
 
 # A recent day, well inside CloudWatch's hourly retention.
 DAY = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 KEY = DAY.date().isoformat()
+
+
+def prediction_partitions_to_refresh(now: datetime) -> list[str]:
+    """The days the schedule and `mlcost refresh` load, with the resources the environment configures."""
+    with dg.build_resources(source_resources()) as sources:
+        return prediction_days_to_refresh(now, sources.sagemaker, sources.prediction_logs)
 
 
 def put_invocations(
