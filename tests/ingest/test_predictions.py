@@ -255,6 +255,20 @@ def test_prediction_log_with_unparseable_timestamps_fails_clearly(tmp_path, monk
     assert "bad.csv" in failure_text(result) and "yesterday-ish" in failure_text(result)
 
 
+def test_prediction_log_count_that_is_not_a_number_fails_instead_of_counting_zero(tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    day = KEY
+    (logs / "counts.csv").write_text(
+        f"timestamp,model_name,predictions\n{day}T01:00:00Z,a,5\n{day}T02:00:00Z,a,lots\n"
+    )
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(logs))
+    result = materialize([prediction_counts], partition_key=KEY, raise_on_error=False)
+    assert not result.success
+    text = failure_text(result)
+    assert "counts.csv" in text and "not a number" in text and "lots" in text
+
+
 def test_prediction_logs_from_s3(moto_endpoint, tmp_path, monkeypatch):
     write_logs(tmp_path / "logs")
     s3 = boto3.client("s3", region_name="us-east-1")
