@@ -216,15 +216,17 @@ def remove_leftovers(instance: dg.DagsterInstance, say: Callable[[str], None] = 
             # DuckDB: 'Could not set lock on file "...": Conflicting lock is held in <program> (PID <n>)'
             holder = re.search(r"held in (.+?\(PID \d+\))", str(exc))
             who = holder.group(1) if holder else "another process"
-            if time.monotonic() >= deadline:
-                raise PoolBusy(
-                    f"the warehouse {settings.warehouse_path()} is still open in {who} after {timeout:.0f}s"
-                ) from exc
+            # Said before the deadline is checked: connect() itself waits a few seconds for a brief
+            # reader, so a short MLCOST_POOL_WAIT_SECONDS can be over by the first failure.
             if not announced:
                 say(
                     f"  waiting up to {timeout:.0f}s for {who} to close the warehouse {settings.warehouse_path()}"
                 )
                 announced = True
+            if time.monotonic() >= deadline:
+                raise PoolBusy(
+                    f"the warehouse {settings.warehouse_path()} is still open in {who} after {timeout:.0f}s"
+                ) from exc
             _stop.raise_if_requested()
             time.sleep(0.5)
     with conn:
