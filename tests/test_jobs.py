@@ -9,22 +9,23 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.defs.jobs import build_after_ingest, hourly_prediction_counts, hourly_sagemaker_metadata
+from pipelines.defs.resources import source_resources
 from tests.ingest.billing_helpers import FIXTURES
 
 
 def test_schedules_skip_sources_that_are_not_configured():
     with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance)
-        assert isinstance(hourly_sagemaker_metadata(context), dg.SkipReason)
-        assert isinstance(hourly_prediction_counts(context), dg.SkipReason)
+        with dg.build_schedule_context(instance=instance, resources=source_resources()) as context:
+            assert isinstance(hourly_sagemaker_metadata(context), dg.SkipReason)
+            assert isinstance(hourly_prediction_counts(context), dg.SkipReason)
 
 
 def test_prediction_schedule_requests_the_lookback_window_as_one_range(monkeypatch, tmp_path):
     monkeypatch.setenv("SAGEMAKER_REGIONS", "us-east-1")
     monkeypatch.setenv("CLOUDWATCH_LOOKBACK_DAYS", "2")
     with dg.instance_for_test() as instance:
-        when = dg.build_schedule_context(instance=instance)
-        requests = hourly_prediction_counts(when)
+        with dg.build_schedule_context(instance=instance, resources=source_resources()) as when:
+            requests = hourly_prediction_counts(when)
     assert len(requests) == 1
     tags = requests[0].tags
     assert tags["dagster/asset_partition_range_start"] < tags["dagster/asset_partition_range_end"]

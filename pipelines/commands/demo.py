@@ -40,6 +40,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
+    from pipelines.defs.refresh import refresh, run_jobs
     from pipelines.demo.aws_seed import (
         demo_role_arns,
         retire_demo_endpoints,
@@ -49,7 +50,6 @@ def run(args) -> int:
     from pipelines.demo.catalog import build_catalog
     from pipelines.demo.exports import write_demo_exports
     from pipelines.lib import settings
-    from pipelines.lib.refresh import refresh, run_jobs
 
     settings.apply_defaults()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log

@@ -38,7 +38,7 @@ COLUMNS = (
 
 
 def _error(message: str) -> Exception:
-    from pipelines.cli import CommandError
+    from pipelines.commands import CommandError
 
     return CommandError(message)
 
@@ -163,13 +163,16 @@ def _still_delivered(wanted: list[date]) -> tuple[list[date], str]:
     uri = settings.get("CUR_EXPORT_URI")
     if not uri:
         return [], "CUR_EXPORT_URI is not set, so nothing loads them again."
+    import dagster as dg
+
+    from pipelines.defs.resources import source_resources
     from pipelines.lib import aws
     from pipelines.lib.billing import BillingInputError
     from pipelines.lib.billing.discovery import discover
-    from pipelines.lib.billing.store import open_store
 
     try:
-        discovery = discover(open_store(uri))
+        with dg.build_resources(source_resources()) as sources:
+            discovery = discover(sources.billing_export.store())
     except BillingInputError as exc:
         return (
             [],
@@ -240,14 +243,15 @@ def _run_drop(keys: list[str]):
     import dagster as dg
 
     from pipelines.definitions import defs as load_defs
-    from pipelines.lib.refresh import RefreshReport, _run
+    from pipelines.defs.ingest.billing import DropBillingPeriodsConfig, delete_billing_periods
+    from pipelines.defs.refresh import RefreshReport, run_job
 
     settings.ensure_dagster_home()
     report = RefreshReport()
     job = load_defs().resolve_job_def("drop_billing_periods")
     with dg.DagsterInstance.get() as instance:
-        _run(
+        run_job(
             job, instance, report, "drop_billing_periods",
-            run_config={"ops": {"delete_billing_periods": {"config": {"billing_periods": keys}}}},
+            run_config={"ops": {delete_billing_periods.name: {"config": DropBillingPeriodsConfig(billing_periods=keys).model_dump()}}},
         )  # fmt: skip
     return report

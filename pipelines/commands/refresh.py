@@ -26,12 +26,15 @@ def run(args) -> int:
     from pipelines.commands import CommandError
     from pipelines.defs import recovery
     from pipelines.lib.billing import ExportLocationError
-    from pipelines.lib.refresh import refresh
 
     with recovery.stop_on_signal() as stop:
         try:
             # Runs a killed refresh left behind are failed and give back the pool before anything waits.
             recovery.before_refresh()
+            # Imported after recovery (loading the definitions takes seconds): a killed refresh's dbt
+            # is stopped while it still runs (test_crash_recovery).
+            from pipelines.defs.refresh import refresh
+
             report = refresh(force=args.force, periods=args.period, build=not args.no_build)
         except ExportLocationError as exc:  # configuration, not data: one line, nothing ingested or built
             raise CommandError(str(exc)) from None

@@ -5,13 +5,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines.defs.ingest.predictions import (
-    ingest_predictions,
-    partition_key_ranges,
-    prediction_partitions_to_refresh,
-)
+from pipelines.defs.ingest.predictions import ingest_predictions, prediction_days_to_refresh
 from pipelines.defs.ingest.sagemaker import ingest_sagemaker
-from pipelines.lib import settings
+from pipelines.defs.resources import PredictionLogs, SageMakerSource
+from pipelines.lib.sagemaker.predictions import partition_key_ranges
 
 # Everything downstream of the landed sources: the budgets file, dbt models (with their tests as
 # asset checks) and whatever publishes or reads the marts. Sources that call AWS have their own jobs
@@ -45,9 +42,9 @@ daily_build = dg.ScheduleDefinition(
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext):
+def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext, sagemaker: SageMakerSource):
     """Incremental SageMaker metadata every hour (only what changed since the last run is described)."""
-    if not settings.get("SAGEMAKER_REGIONS"):
+    if not sagemaker.region_list:
         return dg.SkipReason("SAGEMAKER_REGIONS is not set")
     return dg.RunRequest()
 
@@ -58,9 +55,12 @@ def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext):
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def hourly_prediction_counts(context: dg.ScheduleEvaluationContext):
-    """Every hour: today and the CLOUDWATCH_LOOKBACK_DAYS before it (late data), one run per day range."""
-    if not (settings.get("SAGEMAKER_REGIONS") or settings.get("PREDICTION_LOGS_URI")):
+def hourly_prediction_counts(
+    context: dg.ScheduleEvaluationContext, sagemaker: SageMakerSource, prediction_logs: PredictionLogs
+):
+    """Every hour: today and the CLOUDWATCH_LOOKBACK_DAYS before it (late data) and the days in the
+    prediction logs, one run per day range (the same days `mlcost refresh` loads)."""
+    if not (sagemaker.region_list or prediction_logs.configured):
         return dg.SkipReason("neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set")
     now = datetime.now(UTC)
     return [
@@ -68,7 +68,7 @@ def hourly_prediction_counts(context: dg.ScheduleEvaluationContext):
             run_key=f"{first}..{last}@{now:%Y-%m-%dT%H}",
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         )
-        for first, last in partition_key_ranges(prediction_partitions_to_refresh(now))
+        for first, last in partition_key_ranges(prediction_days_to_refresh(now, sagemaker, prediction_logs))
     ]
 
 
@@ -80,7 +80,13 @@ def _latest(instance: dg.DagsterInstance, job_name: str, statuses=None) -> dg.Ru
 @dg.sensor(job=build_warehouse, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
 def build_after_ingest(context: dg.SensorEvaluationContext):
     """Rebuilds the marts once after new data landed: a successful ingest run that finished after the
-    latest build was requested. Several ingest runs in a row lead to one build, not one each."""
+    latest build was requested. Several ingest runs in a row lead to one build, not one each.
+
+    Why a sensor and not declarative automation (AutomationCondition.eager() on the build assets):
+    `drop_billing_periods` changes raw data without materializing raw/billing_line_items (it logs an
+    observation), which an asset condition does not see, while this sensor rebuilds after it too;
+    and a sensor keeps the whole build one build_warehouse run in the one-writer `duckdb` pool.
+    """
     finished = [
         r
         for r in (_latest(context.instance, job, [dg.DagsterRunStatus.SUCCESS]) for job in INGEST_JOBS)

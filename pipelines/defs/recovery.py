@@ -3,7 +3,8 @@
 A run that is killed (SIGKILL, a crash, a lost machine) never reports its end: it stays STARTED in
 the instance and keeps its claim on the one-writer pool, so every later writer would wait for it.
 `recover` finds such runs and fails them through the instance, which frees their slots. It runs when
-`mlcost refresh` starts and before each of its runs, and every 30 seconds as the
+`mlcost refresh` starts, before each of its runs and every 15 seconds during them (a run may wait
+inside Dagster for a slot another run took), and every 30 seconds as the
 `recover_crashed_runs` sensor under `dagster dev` (where dagster.yaml's run_monitoring also fails
 runs stuck starting or canceling and frees slots that finished runs still hold).
 
@@ -43,6 +44,7 @@ POOL = "duckdb"
 PROCESS_TAG = "mlcost/process"  # host/pid/start time of the process executing the run in-process
 POOL_WAIT_DEFAULT_SECONDS = 300
 GRACE_SECONDS = 5.0
+RECOVER_EVERY_SECONDS = 15.0
 IN_PROGRESS = [
     dg.DagsterRunStatus.NOT_STARTED,
     dg.DagsterRunStatus.STARTING,
@@ -211,17 +213,20 @@ def remove_leftovers(instance: dg.DagsterInstance, say: Callable[[str], None] = 
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
-            holder = re.search(r"held in (.+)$", str(exc).splitlines()[0])
+            # DuckDB: 'Could not set lock on file "...": Conflicting lock is held in <program> (PID <n>)'
+            holder = re.search(r"held in (.+?\(PID \d+\))", str(exc))
             who = holder.group(1) if holder else "another process"
-            if time.monotonic() >= deadline:
-                raise PoolBusy(
-                    f"the warehouse {settings.warehouse_path()} is still open in {who} after {timeout:.0f}s"
-                ) from exc
+            # Said before the deadline is checked: connect() itself waits a few seconds for a brief
+            # reader, so a short MLCOST_POOL_WAIT_SECONDS can be over by the first failure.
             if not announced:
                 say(
                     f"  waiting up to {timeout:.0f}s for {who} to close the warehouse {settings.warehouse_path()}"
                 )
                 announced = True
+            if time.monotonic() >= deadline:
+                raise PoolBusy(
+                    f"the warehouse {settings.warehouse_path()} is still open in {who} after {timeout:.0f}s"
+                ) from exc
             _stop.raise_if_requested()
             time.sleep(0.5)
     with conn:
@@ -246,11 +251,13 @@ def before_run(instance: dg.DagsterInstance, tags: dict[str, str] | None) -> dic
     wait_for_pool). Returns the run's tags with this process's."""
     _stop.raise_if_requested()
     wait_for_pool(instance)
+    _stop.in_run = True
     return {**(tags or {}), **process_tags()}
 
 
 def after_run() -> None:
     """After each run: a Ctrl-C or SIGTERM that Dagster turned into a failed run stops the refresh."""
+    _stop.in_run = False
     _stop.raise_if_requested()
 
 
@@ -268,6 +275,7 @@ class _StopRequest:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        self.in_run = False  # the main thread is executing a Dagster run
 
     def raise_if_requested(self) -> None:
         if self.signum is not None:
@@ -312,10 +320,24 @@ def stop_on_signal(say: Callable[[str], None] = print) -> Iterator[_StopRequest]
                 f"Stopped by {name} ({this}). DuckDB rolled back what the run had not committed.",
             )
 
+    def recover_while_waiting() -> None:
+        # Dagster claims the pool slot inside the run and waits there, unseen, if another run took the
+        # slot first: should that run die meanwhile, its slot must still come free.
+        try:
+            with dg.DagsterInstance.get() as instance:
+                for line in recover(instance):
+                    say(f"  {line}")
+        except Exception:  # best effort: the next check, or the next refresh, tries again
+            pass
+
     def watch() -> None:
+        checked = time.monotonic()
         while not done.is_set():
             ready, _, _ = select.select([reader], [], [], 0.5)
             if not ready:
+                if _stop.in_run and time.monotonic() - checked > RECOVER_EVERY_SECONDS:
+                    checked = time.monotonic()
+                    recover_while_waiting()
                 continue
             received = [n for n in reader.recv(64) if n in (signal.SIGINT, signal.SIGTERM)]
             if not received:
@@ -348,6 +370,7 @@ def stop_on_signal(say: Callable[[str], None] = print) -> Iterator[_StopRequest]
         reader.close()
         writer.close()
         _stop.signum = None
+        _stop.in_run = False
 
 
 def _describe(run: dg.DagsterRun) -> str:

@@ -1,10 +1,8 @@
 """boto3 sessions and clients for every configured account and region.
 
-Settings are read when a function is called, never at import time:
+Which regions and accounts to read (SAGEMAKER_REGIONS, AWS_ROLE_ARNS) is passed in by the caller
+(the SageMakerSource resource); the client settings below are read when a client is made:
 
-- ``SAGEMAKER_REGIONS``: comma list of regions to read SageMaker and CloudWatch from.
-- ``AWS_ROLE_ARNS``: optional comma list of IAM roles to assume, one per account. Unset means the
-  default credential chain's own account only.
 - ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``: botocore's retry mode (default ``standard``; ``adaptive`` adds client-side rate limiting) and total
   attempts per call (default 8). Throttling and 5xx answers are retried by botocore itself.
 - ``AWS_ENDPOINT_URL`` and the other standard AWS variables are honoured by boto3 directly.
@@ -36,13 +34,10 @@ def split_list(value: str | None) -> list[str]:
     return list(seen)
 
 
-def sagemaker_regions() -> list[str]:
-    """Regions from SAGEMAKER_REGIONS; empty means the SageMaker/CloudWatch sources are skipped."""
-    return split_list(settings.get("SAGEMAKER_REGIONS"))
-
-
-def role_arns() -> list[str]:
-    arns = split_list(settings.get("AWS_ROLE_ARNS"))
+def parse_role_arns(value: str | None) -> list[str]:
+    """AWS_ROLE_ARNS: a comma list of IAM roles to assume, one per account (empty: the default
+    credential chain's own account only)."""
+    arns = split_list(value)
     for arn in arns:
         if not _ROLE_ARN.match(arn):
             raise ValueError(
@@ -84,8 +79,8 @@ def base_session() -> boto3.Session:
     return boto3.Session()
 
 
-def accounts_or_failures(failures: list[str]) -> list[Account]:
-    """Each configured account: one per AWS_ROLE_ARNS entry, else the caller's own account.
+def accounts_or_failures(failures: list[str], arns: list[str]) -> list[Account]:
+    """Each configured account: one per role ARN, else the caller's own account.
 
     A role that cannot be assumed is appended to ``failures`` (named by its ARN, never with
     credentials) and skipped, so the other accounts are still read.
@@ -93,7 +88,6 @@ def accounts_or_failures(failures: list[str]) -> list[Account]:
     session = base_session()
     region = settings.get("AWS_REGION") or settings.get("AWS_DEFAULT_REGION") or "us-east-1"
     sts = session.client("sts", region_name=region, config=client_config())
-    arns = role_arns()
     if not arns:
         try:
             identity = sts.get_caller_identity()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from functools import cache
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.lib import settings, sql
 
@@ -36,11 +38,28 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     Every raw table exists even before its source is configured, so dbt staging models always
     have something to select from.
     """
-    files = sorted(
+    for file in _create_files():
+        conn.execute(sql.load(f"ingest/{file.stem}"))
+
+
+def _create_files() -> list[Path]:
+    return sorted(
         (sql.SQL_DIR / "ingest").glob("create_*.sql"), key=lambda p: (p.stem != "create_schema_raw", p.stem)
     )
-    for file in files:
-        conn.execute(sql.load(f"ingest/{file.stem}"))
+
+
+@cache
+def raw_schema(table: str) -> pa.Schema:
+    """The Arrow schema of raw.<table>, taken from its DDL (sql/ingest/create_<table>.sql).
+
+    The DDL is the one definition of a raw table's columns: code that lands rows builds its Arrow
+    tables with this schema rather than restating the columns. The table is created in a private
+    in-memory database and described by DuckDB itself.
+    """
+    with duckdb.connect(":memory:") as conn:
+        conn.execute(sql.load("ingest/create_schema_raw"))
+        conn.execute(sql.load(f"ingest/create_{table}"))
+        return conn.execute(f"select * from raw.{sql.quote_ident(table)} limit 0").fetch_arrow_table().schema  # noqa: S608
 
 
 def remove_spill_leftovers(conn: duckdb.DuckDBPyConnection) -> list[Path]:

@@ -5,7 +5,9 @@ select
     count(*) filter (where n > 1) as duplicated_keys,
     coalesce(sum(negative), 0) as negative_rows
 from (
-    select count(*) as n, count(*) filter (where predictions < 0) as negative
+    select
+        count(*) as n,
+        count(*) filter (where predictions < 0) as negative
     from raw.prediction_counts
     group by hour_start, source, endpoint_name, variant_name, model_name, account_id, region
-)
+) as per_key

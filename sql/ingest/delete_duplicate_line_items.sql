@@ -3,7 +3,8 @@
 -- line item (identity/LineItemId + its time interval, unique only together) from the best file only:
 -- manifest deliveries before loose files, then the newest. Repeats inside one file are left alone.
 delete from raw.billing_line_items
-where billing_period = $billing_period
+where
+    billing_period = $billing_period
     and rowid in (
         select row_id
         from (
@@ -15,8 +16,9 @@ where billing_period = $billing_period
                 ) as best_rank
             from raw.billing_line_items as line_items
             inner join billing_files on line_items.source_file = billing_files.source_file
-            where line_items.billing_period = $billing_period
+            where
+                line_items.billing_period = $billing_period
                 and line_items.line_item_id is not null
-        )
+        ) as ranked
         where file_rank < best_rank
     )

@@ -29,12 +29,13 @@ tag_sets as (
             any_value(raw_tags) as raw_tags
         from incoming
         group by tags_hash
-    )
+    ) as distinct_tag_maps
 )
 
 select
     $billing_period::date as billing_period,
-    incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags, tags_hash),
+    -- The linter takes the names in an exclude list for unqualified column references (noqa).
+    incoming.* exclude (row_billing_period, source_path, billed_cost, effective_cost, raw_tags, tags_hash),  -- noqa: RF02
     coalesce(incoming.billed_cost, 0) as billed_cost,
     coalesce(incoming.effective_cost, 0) as effective_cost,
     incoming.billed_cost is null as is_cost_missing,

@@ -8,7 +8,7 @@ with source as (
         nullif(trim({model_column}::varchar), '') as model_name,
         nullif(trim({endpoint_column}::varchar), '') as endpoint_name,
         nullif(trim({variant_column}::varchar), '') as variant_name,
-        try_cast({count_column} as bigint) as predictions
+        {count_column}::bigint as predictions
     from {reader}($path)
 ),
 

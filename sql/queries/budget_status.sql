@@ -17,7 +17,7 @@ select
     projected_pct,
     data_through_date,
     status,
-    uncounted_currencies,
+    uncounted_currencies
 from marts.budget_projection
-where billing_period = (select max(billing_period) from marts.budget_projection)
+where billing_period = (select max(periods.billing_period) from marts.budget_projection as periods)
 order by case status when 'critical' then 0 when 'warning' then 1 else 2 end, projected_pct desc nulls last

@@ -12,8 +12,8 @@ select
     string_agg(distinct team, ', ' order by team) as teams,
     round(sum(effective_cost), 2) as effective_cost,
     round(sum(billed_cost), 2) as billed_cost,
-    round(100 * sum(effective_cost) / sum(sum(effective_cost)) over (partition by billing_currency), 1) as pct_of_total,
+    round(100 * sum(effective_cost) / sum(sum(effective_cost)) over (partition by billing_currency), 1) as pct_of_total
 from marts.cost_by_model
 where billing_period = (select billing_period from latest)
 group by model_name, billing_currency
-order by billing_currency, effective_cost desc
+order by billing_currency asc, effective_cost desc

@@ -3,8 +3,8 @@
 select
     model_name,
     training_job_name,
-    metric.key as metric_name,
-    round(metric.value, 4) as metric_value,
+    metric['key'] as metric_name,
+    round(metric['value'], 4) as metric_value,
     round(cost, 2) as training_cost,
     billing_currency,
     cost_source,
@@ -12,7 +12,7 @@ select
     instance_count,
     is_managed_spot,
     spot_savings_pct,
-    round(duration_seconds / 3600.0, 2) as duration_hours,
+    round(duration_seconds / 3600.0, 2) as duration_hours
 from marts.training_job_costs,
-    unnest(map_entries(coalesce(final_metrics, map()))) as m(metric)
-order by model_name, metric_name, metric_value desc
+    unnest(map_entries(coalesce(final_metrics, map()))) as m (metric)
+order by model_name asc, metric_name asc, metric_value desc

@@ -6,8 +6,8 @@ select
     category,
     billing_currency,
     round(sum(effective_cost), 2) as effective_cost,
-    round(sum(billed_cost), 2) as billed_cost,
+    round(sum(billed_cost), 2) as billed_cost
 from marts.cost_by_model
-where usage_date > (select max(usage_date) - interval 30 day from marts.cost_by_model)
+where usage_date > (select max(days.usage_date) - interval 30 day from marts.cost_by_model as days)
 group by usage_date, category, billing_currency
-order by usage_date, billing_currency, effective_cost desc
+order by usage_date asc, billing_currency asc, effective_cost desc

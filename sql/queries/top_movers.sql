@@ -8,8 +8,8 @@ select
     round(previous_effective_cost, 2) as previous_effective_cost,
     round(effective_cost, 2) as effective_cost,
     round(effective_cost_change, 2) as effective_cost_change,
-    effective_cost_change_pct,
+    effective_cost_change_pct
 from marts.monthly_cost_summary
-where billing_period = (select max(billing_period) from marts.monthly_cost_summary)
+where billing_period = (select max(periods.billing_period) from marts.monthly_cost_summary as periods)
 order by abs(effective_cost_change) desc
 limit 10

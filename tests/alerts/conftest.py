@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -114,18 +115,79 @@ def dbt(args: list[str], warehouse: Path, workdir: Path, **env: str) -> subproce
     return result
 
 
-@pytest.fixture(scope="session")
-def alert_model_sql(tmp_path_factory) -> dict[str, str]:
-    """The SQL of marts.budget_alerts and marts.cost_anomalies as dbt compiles it (once per session).
+# Six weeks of daily cost per model ending yesterday: weekday/weekend seasonality with noise, a weekly
+# batch job, a planted spike on the last day and a real but older one (the anomaly tests' data).
+DAYS = 42
+LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
+OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)
 
-    The compiled SQL names its inputs `"warehouse"."marts".<table>`: every test's warehouse file is
-    called warehouse.duckdb (tests/conftest.py), so it runs against the test's own file.
+
+def _cost(model: str, day: dt.date, i: int) -> float:
+    weekend = day.weekday() >= 5
+    if model == "batch":  # a weekly job: every Monday, nothing otherwise
+        return 500.0 + (i * 13) % 9 if day.weekday() == 0 else 0.0
+    base = (40.0 if weekend else 100.0) + (i * 37) % 11 - 5
+    if model == "churn" and day == LAST_DAY:
+        base += 300  # the planted spike
+    if model == "fraud" and day == OLD_SPIKE_DAY:
+        base += 400  # a real anomaly, but too old to announce
+    return base
+
+
+def anomaly_series() -> list[tuple]:
+    """Rows of marts.cost_attribution: daily usage per model, and month-level fees on each period's
+    first day (z of 28 and 87 on the old detector): not daily usage, never an anomaly."""
+    rows = []
+    for i in range(DAYS):
+        day = FIRST_DAY + dt.timedelta(days=i)
+        for model in ("churn", "fraud", "batch"):
+            cost = _cost(model, day, i)
+            rows.append(
+                (day.replace(day=1), day, model, "ml", "p", "prod", "inference", "Amazon SageMaker",
+                 "AmazonSageMaker", "USD", cost, cost, False, "USE1-Host:ml.m5.large",
+                 f"arn:aws:sagemaker:us-east-1:111111111111:endpoint/{model}", "111111111111", "999")
+            )  # fmt: skip
+        if day.day == 1 or i == 0:
+            rows.append(
+                (day.replace(day=1), day, "unattributed", "unattributed", "unattributed", "unattributed",
+                 "other", "AWS Support", "AWSSupport", "USD", 2500.0, 2500.0, True, "Dollar",
+                 None, "111111111111", "999")
+            )  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class AlertMarts:
+    warehouse: Path  # generated marts.cost_attribution, and the alert marts dbt built from it
+    sql: dict[str, str]  # model name -> its SQL as dbt compiled it
+
+
+@pytest.fixture(scope="session")
+def alert_marts(tmp_path_factory) -> AlertMarts:
+    """One real `dbt build` of marts.cost_anomalies and marts.budget_alerts per session, on generated
+    costs (and no budgets), with the default settings: it runs their unit tests (every budget alert
+    rule, the planted spike, weekly seasonality, currencies), the models and their data tests.
+
+    The compiled SQL it leaves names its inputs `"warehouse"."marts".<table>`: every test's warehouse
+    file is called warehouse.duckdb (tests/conftest.py), so the harness runs it on the test's own file.
     """
-    base = tmp_path_factory.mktemp("alert_models")
-    models = ["budget_alerts,resource_type:model", "cost_anomalies,resource_type:model"]
-    dbt(["compile", "--select", *models], base / "warehouse.duckdb", base)
+    base = tmp_path_factory.mktemp("alert_marts")
+    path = base / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema marts")
+        for table, columns in INPUT_TABLES.items():
+            conn.execute(f"create table marts.{table} ({columns})")
+        conn.executemany(
+            "insert into marts.cost_attribution values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            anomaly_series(),
+        )
+    result = dbt(["build", "--select", "cost_anomalies", "budget_alerts"], path, base)
+    assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
     compiled = base / "target" / "compiled" / "mlcost" / "models" / "marts" / "alerts"
-    return {name: (compiled / f"{name}.sql").read_text() for name in ("budget_alerts", "cost_anomalies")}
+    return AlertMarts(
+        path, {name: (compiled / f"{name}.sql").read_text() for name in ("budget_alerts", "cost_anomalies")}
+    )
 
 
 def open_period(today: dt.date | None = None) -> dt.date:
@@ -236,5 +298,5 @@ class AlertHarness:
 
 
 @pytest.fixture
-def harness(instance: dg.DagsterInstance, warehouse_path: Path, alert_model_sql) -> AlertHarness:
-    return AlertHarness(instance, warehouse_path, alert_model_sql)
+def harness(instance: dg.DagsterInstance, warehouse_path: Path, alert_marts: AlertMarts) -> AlertHarness:
+    return AlertHarness(instance, warehouse_path, alert_marts.sql)

@@ -3,19 +3,14 @@ and delivered once each."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.alerts.conftest import INPUT_TABLES, dbt
+from tests.alerts.conftest import LAST_DAY, OLD_SPIKE_DAY, AlertMarts, dbt
 
-DAYS = 42
-LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
-OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)
 SCOPES_OF_CHURN = [
     ("model", "churn"),
     ("service", "Amazon SageMaker"),
@@ -24,63 +19,10 @@ SCOPES_OF_CHURN = [
 ]
 
 
-def _cost(model: str, day: dt.date, i: int) -> float:
-    weekend = day.weekday() >= 5
-    if model == "batch":  # a weekly job: every Monday, nothing otherwise
-        return 500.0 + (i * 13) % 9 if day.weekday() == 0 else 0.0
-    base = (40.0 if weekend else 100.0) + (i * 37) % 11 - 5
-    if model == "churn" and day == LAST_DAY:
-        base += 300  # the planted spike
-    if model == "fraud" and day == OLD_SPIKE_DAY:
-        base += 400  # a real anomaly, but too old to announce
-    return base
-
-
-def _series() -> list[tuple]:
-    rows = []
-    for i in range(DAYS):
-        day = FIRST_DAY + dt.timedelta(days=i)
-        for model in ("churn", "fraud", "batch"):
-            cost = _cost(model, day, i)
-            rows.append(
-                (day.replace(day=1), day, model, "ml", "p", "prod", "inference", "Amazon SageMaker",
-                 "AmazonSageMaker", "USD", cost, cost, False, "USE1-Host:ml.m5.large",
-                 f"arn:aws:sagemaker:us-east-1:111111111111:endpoint/{model}", "111111111111", "999")
-            )  # fmt: skip
-        if day.day == 1 or i == 0:
-            # Month-level charges dated to the period's first day (z of 28 and 87 on the old detector):
-            # not daily usage, never an anomaly.
-            rows.append(
-                (day.replace(day=1), day, "unattributed", "unattributed", "unattributed", "unattributed",
-                 "other", "AWS Support", "AWSSupport", "USD", 2500.0, 2500.0, True, "Dollar",
-                 None, "111111111111", "999")
-            )  # fmt: skip
-    return rows
-
-
-@pytest.fixture(scope="module")
-def anomaly_warehouse(tmp_path_factory) -> Path:
-    """A warehouse with a generated marts.cost_attribution, and the alert marts built from it by dbt."""
-    base = tmp_path_factory.mktemp("anomalies")
-    path = base / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema marts")
-        for table, columns in INPUT_TABLES.items():
-            conn.execute(f"create table marts.{table} ({columns})")
-        conn.executemany(
-            "insert into marts.cost_attribution values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _series(),
-        )
-    # `build` runs the models' unit tests (planted spike, weekly seasonality, currencies, every budget
-    # alert rule), the models, and their data tests; the default settings apply.
-    result = dbt(["build", "--select", "cost_anomalies", "budget_alerts"], path, base)
-    assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
-    return path
-
-
 @pytest.fixture
-def anomalies(anomaly_warehouse: Path, warehouse_path: Path) -> Path:
-    shutil.copy(anomaly_warehouse, warehouse_path)
+def anomalies(alert_marts: AlertMarts, warehouse_path: Path) -> Path:
+    """This test's warehouse: generated costs and the alert marts dbt built from them."""
+    shutil.copy(alert_marts.warehouse, warehouse_path)
     return warehouse_path
 
 

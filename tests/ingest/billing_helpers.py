@@ -11,6 +11,8 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.ingest.billing import billing_line_items, billing_periods
+from pipelines.defs.resources import BillingExport, s3_resource, source_resources
+from pipelines.lib.billing.store import ExportStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "billing"
 
@@ -29,10 +31,22 @@ def materialize(
         [billing_line_items],
         instance=instance,
         partition_key=key,
-        resources={"warehouse": DuckDBResource(database=str(warehouse))},
-        run_config={"ops": {"raw__billing_line_items": {"config": {"force": force}}}},
+        resources={"warehouse": DuckDBResource(database=str(warehouse)), **source_resources()},
+        run_config={"ops": {billing_line_items.op.name: {"config": {"force": force}}}},
         raise_on_error=raise_on_error,
     )
+
+
+def open_export_store(uri: str) -> ExportStore:
+    """The export store as the code location configures it now (the one S3 resource for s3://)."""
+    with dg.build_resources({"export": BillingExport(uri=uri, s3=s3_resource())}) as built:
+        return built.export.store()
+
+
+def evaluate_sensor(sensor: dg.SensorDefinition, instance: dg.DagsterInstance):
+    """One evaluation of `sensor` with the source resources the environment configures now."""
+    with dg.build_sensor_context(instance=instance, resources=source_resources()) as context:
+        return sensor(context)
 
 
 def warehouse_totals(warehouse: Path, key: str | None = None) -> tuple[int, Decimal, Decimal]:

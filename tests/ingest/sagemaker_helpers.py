@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import source_resources
 from pipelines.lib.sagemaker.cloudwatch import clear_list_metrics_cache
 
 MOTO_ACCOUNT = "123456789012"
@@ -93,7 +94,7 @@ def materialize(
     return dg.materialize(
         assets,
         instance=_instance(),
-        resources={"warehouse": DuckDBResource(database=os.environ["WAREHOUSE_PATH"])},
+        resources={"warehouse": DuckDBResource(database=os.environ["WAREHOUSE_PATH"]), **source_resources()},
         partition_key=partition_key,
         raise_on_error=raise_on_error,
         run_config=run_config,

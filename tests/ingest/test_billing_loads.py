@@ -21,7 +21,7 @@ from pipelines.defs.ingest.billing import billing_export_sensor
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.loads import FINGERPRINT_TAG, periods_to_ingest
 from pipelines.lib.billing.store import open_store
-from tests.ingest.billing_helpers import write_month
+from tests.ingest.billing_helpers import evaluate_sensor, write_month
 
 JAN = [("1.25", "USD"), ("2.50", "USD"), ("0.125", "USD")]
 FEB = [("3.00", "USD"), ("4.75", "USD")]
@@ -133,13 +133,13 @@ def _requested(result) -> list[str]:
 def test_sensor_requests_the_periods_missing_from_the_warehouse(exports, warehouse_path, monkeypatch, capsys):
     refresh(capsys)
     with dg.DagsterInstance.get() as instance:
-        skipped = billing_export_sensor(dg.build_sensor_context(instance=instance))
+        skipped = evaluate_sensor(billing_export_sensor, instance)
         assert isinstance(skipped, dg.SkipReason)
         assert "none new or changed" in skipped.skip_message
 
         # A new warehouse file: the instance already ran loads of both deliveries, yet both are missing.
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse_path.with_name("new.duckdb")))
-        result = billing_export_sensor(dg.build_sensor_context(instance=instance))
+        result = evaluate_sensor(billing_export_sensor, instance)
         assert _requested(result) == ["2025-01-01", "2025-02-01"]
         fingerprints = {
             p.partition_key: p.fingerprint for p in discover(open_store(str(exports))).periods.values()
@@ -154,13 +154,13 @@ def test_sensor_requests_the_periods_missing_from_the_warehouse(exports, warehou
             status=dg.DagsterRunStatus.STARTED,
             tags={"dagster/partition": "2025-01-01", FINGERPRINT_TAG: fingerprints["2025-01-01"]},
         )
-        assert _requested(billing_export_sensor(dg.build_sensor_context(instance=instance))) == ["2025-02-01"]
+        assert _requested(evaluate_sensor(billing_export_sensor, instance)) == ["2025-02-01"]
         instance.delete_run(running.run_id)
 
         # The restored original lacks only what was re-delivered since.
         monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse_path))
         write_month(exports, "2025-02", [("9.99", "USD")])
-        assert _requested(billing_export_sensor(dg.build_sensor_context(instance=instance))) == ["2025-02-01"]
+        assert _requested(evaluate_sensor(billing_export_sensor, instance)) == ["2025-02-01"]
 
 
 def test_sensor_does_not_retry_a_failed_delivery_until_it_changes(exports, capsys):
@@ -169,11 +169,11 @@ def test_sensor_does_not_retry_a_failed_delivery_until_it_changes(exports, capsy
     assert main(["refresh", "--no-build"]) == 1
     assert "four" in capsys.readouterr().out
     with dg.DagsterInstance.get() as instance:
-        skipped = billing_export_sensor(dg.build_sensor_context(instance=instance))
+        skipped = evaluate_sensor(billing_export_sensor, instance)
         assert isinstance(skipped, dg.SkipReason)
         assert "2025-02-01: the load of this delivery failed" in skipped.skip_message
         write_month(exports, "2025-02", FEB)
-        assert _requested(billing_export_sensor(dg.build_sensor_context(instance=instance))) == ["2025-02-01"]
+        assert _requested(evaluate_sensor(billing_export_sensor, instance)) == ["2025-02-01"]
 
 
 HOLD_WRITE_LOCK = textwrap.dedent(
@@ -197,14 +197,14 @@ def test_sensor_skips_while_another_process_holds_the_write_lock(exports, wareho
     try:
         assert writer.stdout.readline().strip() == "locked"
         with dg.instance_for_test() as instance:
-            result = billing_export_sensor(dg.build_sensor_context(instance=instance))
+            result = evaluate_sensor(billing_export_sensor, instance)
             assert isinstance(result, dg.SkipReason)
             assert str(warehouse_path) in result.skip_message
             assert "being written by another process" in result.skip_message
             writer.stdin.close()
             assert writer.wait(timeout=30) == 0
             # The lock is gone: the next evaluation compares and asks for both months.
-            assert _requested(billing_export_sensor(dg.build_sensor_context(instance=instance))) == [
+            assert _requested(evaluate_sensor(billing_export_sensor, instance)) == [
                 "2025-01-01",
                 "2025-02-01",
             ]

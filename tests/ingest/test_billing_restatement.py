@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.ingest.billing_helpers import FIXTURES, file_total, materialize, warehouse_totals
+from tests.ingest.billing_helpers import FIXTURES, evaluate_sensor, file_total, materialize, warehouse_totals
 
 PERIOD = "2024-09-01"
 REPORT = "mock-cur-v2-bucket"
@@ -91,12 +91,12 @@ def test_sensor_requests_only_new_or_changed_periods(export, warehouse_path):
     from pipelines.defs.ingest.billing import billing_export_sensor
 
     with dg.instance_for_test() as instance:
-        result = billing_export_sensor(dg.build_sensor_context(instance=instance))
+        result = evaluate_sensor(billing_export_sensor, instance)
         assert [r.partition_key for r in result.run_requests] == [PERIOD]
         materialize(instance, warehouse_path, PERIOD)
-        assert isinstance(billing_export_sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        assert isinstance(evaluate_sensor(billing_export_sensor, instance), dg.SkipReason)
         redeliver(export, "exec-2", cost_factor=2)
-        again = billing_export_sensor(dg.build_sensor_context(instance=instance))
+        again = evaluate_sensor(billing_export_sensor, instance)
         assert [r.partition_key for r in again.run_requests] == [PERIOD]
 
 

@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,17 +15,24 @@ import pytest
 
 from pipelines.defs.ingest.predictions import (
     endpoint_utilization,
-    partition_key_ranges,
     prediction_counts,
     prediction_counts_grain_is_unique,
-    prediction_partitions_to_refresh,
+    prediction_days_to_refresh,
 )
+from pipelines.defs.resources import source_resources
 from pipelines.lib.sagemaker import cloudwatch
+from pipelines.lib.sagemaker.predictions import partition_key_ranges
 from tests.ingest.sagemaker_helpers import FaultProxy, failure_text, materialize, query
 
 # A recent day, well inside CloudWatch's hourly retention.
 DAY = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 KEY = DAY.date().isoformat()
+
+
+def prediction_partitions_to_refresh(now: datetime) -> list[str]:
+    """The days the schedule and `mlcost refresh` load, with the resources the environment configures."""
+    with dg.build_resources(source_resources()) as sources:
+        return prediction_days_to_refresh(now, sources.sagemaker, sources.prediction_logs)
 
 
 def put_invocations(
@@ -245,6 +253,20 @@ def test_prediction_log_with_unparseable_timestamps_fails_clearly(tmp_path, monk
     result = materialize([prediction_counts], partition_key=KEY, raise_on_error=False)
     assert not result.success
     assert "bad.csv" in failure_text(result) and "yesterday-ish" in failure_text(result)
+
+
+def test_prediction_log_count_that_is_not_a_number_fails_instead_of_counting_zero(tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    day = KEY
+    (logs / "counts.csv").write_text(
+        f"timestamp,model_name,predictions\n{day}T01:00:00Z,a,5\n{day}T02:00:00Z,a,lots\n"
+    )
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(logs))
+    result = materialize([prediction_counts], partition_key=KEY, raise_on_error=False)
+    assert not result.success
+    text = failure_text(result)
+    assert "counts.csv" in text and "not a number" in text and "lots" in text
 
 
 def test_prediction_logs_from_s3(moto_endpoint, tmp_path, monkeypatch):

@@ -3,9 +3,10 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import BillingExport
 from pipelines.lib import settings, sql
 from pipelines.lib.billing import BillingInputError
-from pipelines.lib.billing.discovery import Discovery, Period, discover
+from pipelines.lib.billing.discovery import Period, discover
 from pipelines.lib.billing.load import load_period
 from pipelines.lib.billing.loads import (
     FINGERPRINT_TAG,
@@ -14,7 +15,6 @@ from pipelines.lib.billing.loads import (
     periods_to_ingest,
     read_loaded_fingerprints,
 )
-from pipelines.lib.billing.store import open_store
 from pipelines.lib.warehouse import WarehouseUnavailable, ensure_raw_tables
 
 BILLING_KEY = dg.AssetKey(["raw", "billing_line_items"])
@@ -35,19 +35,6 @@ class BillingIngestConfig(dg.Config):
     """Reload the period even when its delivery is unchanged since the last load."""
 
 
-def export_uri() -> str:
-    uri = settings.get("CUR_EXPORT_URI")
-    if not uri:
-        raise dg.Failure(
-            "CUR_EXPORT_URI is not set: point it at a local folder or s3://bucket/prefix of exports"
-        )
-    return uri
-
-
-def discover_exports() -> Discovery:
-    return discover(open_store(export_uri()))
-
-
 @dg.asset(
     key=BILLING_KEY,
     partitions_def=billing_periods,
@@ -62,12 +49,15 @@ def discover_exports() -> Discovery:
     ],
 )
 def billing_line_items(
-    context: dg.AssetExecutionContext, config: BillingIngestConfig, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    config: BillingIngestConfig,
+    warehouse: DuckDBResource,
+    billing_export: BillingExport,
 ) -> dg.MaterializeResult:
     """One row per billing line item (legacy CUR, CUR 2.0 or FOCUS), replaced one billing period at a time."""
     key = context.partition_key
-    store = open_store(export_uri())
     try:
+        store = billing_export.store()
         period = discover(store).period(key)
         with warehouse.get_connection() as conn:
             # DuckDBResource closes only on success; close on failure too so the file is released.
@@ -149,7 +139,7 @@ def _waiting_on_run(instance: dg.DagsterInstance, period: Period) -> str | None:
 @dg.sensor(
     job=ingest_billing_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING
 )
-def billing_export_sensor(context: dg.SensorEvaluationContext):
+def billing_export_sensor(context: dg.SensorEvaluationContext, billing_export: BillingExport):
     """Finds billing periods under CUR_EXPORT_URI that the warehouse lacks or holds from an older
     delivery, and requests their loads.
 
@@ -160,10 +150,10 @@ def billing_export_sensor(context: dg.SensorEvaluationContext):
     requesting a period whose load is queued or running, and a failed delivery is not retried
     every evaluation (only once it changes).
     """
-    if not settings.get("CUR_EXPORT_URI"):
+    if not billing_export.configured:
         return dg.SkipReason("CUR_EXPORT_URI is not set")
     try:
-        discovery = discover_exports()
+        discovery = discover(billing_export.store())
     except BillingInputError as exc:
         return dg.SkipReason(str(exc))
     for problem in discovery.problems:

@@ -1,30 +1,28 @@
 """SageMaker metadata: training, processing and transform jobs, models, endpoints and notebooks.
 
-One multi-asset reads every account (AWS_ROLE_ARNS) and region (SAGEMAKER_REGIONS) incrementally and
-upserts seven raw tables by ARN. All API calls happen first; the warehouse is opened only for the
+One multi-asset reads every account (AWS_ROLE_ARNS) and region (SAGEMAKER_REGIONS), as the
+SageMakerSource resource says, incrementally and upserts seven raw tables by ARN
+(pipelines/lib/sagemaker/write.py). All API calls happen first; the warehouse is opened only for the
 write. Account/region pairs that succeeded are written in one transaction; any that failed are then
 named in the error that fails the run, and their stored rows stay as they were.
 """
 
-from collections import defaultdict
 from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.lib import aws, sql
-from pipelines.lib.sagemaker import fetch, parse
+from pipelines.defs.resources import SageMakerSource
+from pipelines.lib import aws
+from pipelines.lib.sagemaker import fetch
+from pipelines.lib.sagemaker.write import (
+    ALL_TABLES,
+    RESOURCE_TABLES,
+    read_known,
+    table_counts,
+    write_results,
+)
 from pipelines.lib.warehouse import ensure_raw_tables
-
-RESOURCE_TABLES = [
-    "sagemaker_training_jobs",
-    "sagemaker_processing_jobs",
-    "sagemaker_transform_jobs",
-    "sagemaker_models",
-    "sagemaker_endpoints",
-    "sagemaker_notebook_instances",
-]
-ALL_TABLES = [*RESOURCE_TABLES, "sagemaker_endpoint_variants"]
 
 DESCRIPTIONS = {
     "sagemaker_training_jobs": "One row per SageMaker training job, upserted by ARN.",
@@ -43,85 +41,6 @@ class SageMakerIngestConfig(dg.Config):
     tag changes, which do not move an item's last-modified time)."""
 
 
-def _read_known(conn) -> dict[tuple[str, str], dict[str, dict[str, datetime | None]]]:
-    """(account, region) -> table -> ARN -> stored last-modified/creation time."""
-    known: dict[tuple[str, str], dict[str, dict[str, datetime | None]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for table in RESOURCE_TABLES:
-        kind = fetch.KINDS[table]
-        query = sql.load("ingest/select_sagemaker_known").format(
-            table=sql.quote_ident(table),
-            arn_column=sql.quote_ident(kind.arn_column),
-            modified_column=sql.quote_ident(kind.modified_column),
-        )
-        for account_id, region, arn, modified_at in conn.execute(query).fetchall():
-            known[(account_id, region)][table][arn] = modified_at
-    return known
-
-
-def write_results(conn, results: list[fetch.ScopeResult], fetched_at: datetime) -> dict[str, int]:
-    """Upsert every successful account/region in one transaction; returns rows written per table."""
-    written: dict[str, int] = {}
-    conn.execute("begin transaction")
-    try:
-        for table in RESOURCE_TABLES:
-            # One row per ARN even if an item was listed twice (it changed between two pages, or
-            # two roles in AWS_ROLE_ARNS lead into the same account): the last description wins.
-            arn_column = fetch.KINDS[table].arn_column
-            rows = list({row[arn_column]: row for r in results for row in r.rows.get(table, [])}.values())
-            written[table] = len(rows)
-            if not rows:
-                continue
-            conn.register("incoming", parse.to_arrow(table, rows))
-            conn.execute(sql.load("ingest/upsert_sagemaker_table").format(table=sql.quote_ident(table)))
-            conn.unregister("incoming")
-
-        endpoint_rows = [row for r in results for row in r.rows.get("sagemaker_endpoints", [])]
-        variant_rows = list(
-            {
-                (row["endpoint_arn"], row["variant_name"], row["model_name"]): row
-                for r in results
-                for row in r.rows.get("sagemaker_endpoint_variants", [])
-            }.values()
-        )
-        written["sagemaker_endpoint_variants"] = len(variant_rows)
-        conn.register("incoming_endpoints", parse.to_arrow("sagemaker_endpoints", endpoint_rows))
-        conn.register("incoming_variants", parse.to_arrow("sagemaker_endpoint_variants", variant_rows))
-        conn.execute(sql.load("ingest/delete_sagemaker_endpoint_variants"))
-        conn.execute(sql.load("ingest/insert_sagemaker_endpoint_variants"))
-
-        scopes = [r for r in results if "sagemaker_endpoints" in r.rows]
-        conn.register(
-            "listed_scopes",
-            _arrow({"account_id": [r.account_id for r in scopes], "region": [r.region for r in scopes]}),
-        )
-        conn.register(
-            "listed_endpoints",
-            _arrow({"endpoint_arn": [arn for r in scopes for arn in r.listed_endpoint_arns]}),
-        )
-        conn.execute(sql.load("ingest/unmark_sagemaker_endpoints_listed"))
-        conn.execute(sql.load("ingest/mark_sagemaker_endpoints_deleted"), {"fetched_at": fetched_at})
-        for name in ("incoming_endpoints", "incoming_variants", "listed_scopes", "listed_endpoints"):
-            conn.unregister(name)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return written
-
-
-def _arrow(columns: dict[str, list]):
-    import pyarrow as pa
-
-    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
-
-
-def _table_counts(conn) -> dict[str, int]:
-    query = sql.load("ingest/count_sagemaker_rows")
-    return {t: conn.execute(query.format(table=sql.quote_ident(t))).fetchone()[0] for t in ALL_TABLES}
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -135,15 +54,18 @@ def _table_counts(conn) -> dict[str, int]:
     pool="duckdb",
 )
 def sagemaker_metadata(
-    context: dg.AssetExecutionContext, config: SageMakerIngestConfig, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    config: SageMakerIngestConfig,
+    warehouse: DuckDBResource,
+    sagemaker: SageMakerSource,
 ):
     """One row per SageMaker job, model, endpoint (and variant) and notebook, from every configured account and region."""
-    regions = aws.sagemaker_regions()
+    regions = sagemaker.region_list
     if not regions:
         context.log.info("SAGEMAKER_REGIONS is not set: SageMaker metadata skipped, empty tables created.")
         with warehouse.get_connection() as conn:
             ensure_raw_tables(conn)
-            counts = _table_counts(conn)
+            counts = table_counts(conn)
         for table in ALL_TABLES:
             yield dg.MaterializeResult(
                 asset_key=["raw", table],
@@ -153,12 +75,12 @@ def sagemaker_metadata(
 
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)
-        known = _read_known(conn)
+        known = read_known(conn)
 
     fetched_at = datetime.now(UTC).replace(tzinfo=None)
     results: list[fetch.ScopeResult] = []
     failures: list[str] = []
-    for account in aws.accounts_or_failures(failures):
+    for account in sagemaker.accounts(failures):
         for region in regions:
             scope = f"{account.label} region {region}"
             try:
@@ -181,7 +103,7 @@ def sagemaker_metadata(
 
     with warehouse.get_connection() as conn:
         written = write_results(conn, results, fetched_at)
-        counts = _table_counts(conn)
+        counts = table_counts(conn)
 
     if failures:
         raise dg.Failure(

@@ -290,9 +290,10 @@ def _assign_loose(
 ) -> None:
     """Loose files join every period their rows belong to (read with an in-memory DuckDB).
 
-    A loose file with a row that belongs to no period (no charge date, a date after next month, a
-    value that does not read) fails every period it feeds, naming the row; with no period at all it
-    is a problem. None of its rows is silently left out.
+    A loose file with a row that belongs to no period (no charge date, a date that does not read or
+    is after next month) fails every period it feeds, naming the row; with no period at all it is a
+    problem. None of its rows is silently left out. Only dates are read here (the sensor discovers
+    every few minutes); every other value, and the file's completeness, is checked by the load.
     """
     found: dict[date, list[StoredFile]] = {}
     conn = duckdb.connect()
@@ -302,7 +303,7 @@ def _assign_loose(
             label = store.display(f.path)
             message, file_periods, group = None, set(), None
             try:
-                group = file_group(conn, store, f.path, workdir)
+                group = file_group(conn, store, f.path, workdir, verify=False)
                 file_periods, has_bad_rows = scan_periods(conn, group, latest)
                 if has_bad_rows:
                     message = locate(conn, group, latest) or f"{label}: a line item cannot be loaded"

@@ -91,11 +91,12 @@ def reader_for(path: str) -> str | None:
     return None
 
 
-def materialize_local(local: Path, display: str, workdir: Path) -> Path:
+def materialize_local(local: Path, display: str, workdir: Path, verify: bool = True) -> Path:
     """A local file DuckDB can read in full: .zip exports unpacked into workdir (extraction checks each
-    member's CRC), .gz checked to be complete; other files are used in place."""
+    member's CRC), .gz checked to be complete (unless `verify` is off: discovery, which loads nothing);
+    other files are used in place."""
     lower = local.name.lower()
-    if lower.endswith(".gz"):
+    if lower.endswith(".gz") and verify:
         verify_gzip(local, display)
     if not lower.endswith(".zip"):
         return local
@@ -663,10 +664,12 @@ def _normalize_focus(group: FileGroup, label: str, try_mode: bool) -> Normalized
     )  # fmt: skip
 
 
-def file_group(conn: duckdb.DuckDBPyConnection, store, path: str, workdir: Path) -> FileGroup:
-    """One stored file as a described group of its own (checked complete, header read)."""
+def file_group(
+    conn: duckdb.DuckDBPyConnection, store, path: str, workdir: Path, verify: bool = True
+) -> FileGroup:
+    """One stored file as a described group of its own (checked complete unless not `verify`)."""
     label = store.display(path)
-    local = materialize_local(store.local_path(path, workdir), label, workdir)
+    local = materialize_local(store.local_path(path, workdir), label, workdir, verify)
     group = FileGroup(reader=reader_for(path), paths=[local], display={str(local): label})
     describe(conn, group)
     return group
@@ -687,17 +690,18 @@ ROW_IS_INVALID = (
 
 
 def scan_periods(conn: duckdb.DuckDBPyConnection, group: FileGroup, latest: date) -> tuple[set[date], bool]:
-    """The billing periods a group's rows belong to, and whether any row would fail the load.
+    """The billing periods a group's rows belong to, and whether any row belongs to none (no charge
+    date, a date that does not read, after next month) or is charged outside its own period.
 
-    Read with try_cast so that one bad value does not hide the periods of the other rows (discovery
-    must know which periods such a file feeds, to fail them); nothing read here is loaded.
+    Only the date columns are read, with try_cast so that one bad date does not hide the periods of
+    the other rows (discovery must know which periods such a file feeds, to fail them). Every other
+    value is checked when a period is loaded; nothing read here is loaded.
     """
     normalized = normalize(group, try_mode=True)
     source, params = source_sql(group)
-    bad = " or ".join([c.bad for c in normalized.checks] or ["false"])
     text = (
-        f"select row_billing_period, bool_or(mlcost_bad or ({ROW_IS_INVALID})) "  # noqa: S608 -- identifiers only
-        f"from ({normalized.sql(source, f'({bad}) as mlcost_bad, ')}) group by 1"
+        f"select row_billing_period, bool_or({ROW_IS_INVALID}) "  # noqa: S608 -- identifiers only
+        f"from ({normalized.sql(source)}) group by 1"
     )
     rows = conn.execute(text, {**params, **normalized.params, "mlcost_latest": latest}).fetchall()
     periods = {p for p, _ in rows if p is not None and p <= latest}

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipelines.lib import settings
 from pipelines.lib.billing import BillingInputError, ExportLocationError
@@ -94,11 +96,7 @@ class LocalStore(ExportStore):
 
 
 class S3Store(ExportStore):
-    def __init__(self, uri: str):
-        import boto3
-
-        from pipelines.lib.aws import client_config
-
+    def __init__(self, uri: str, client_factory: Callable[[], Any]):
         self.uri = uri
         bucket, _, prefix = uri[len("s3://") :].partition("/")
         if not bucket:
@@ -106,11 +104,11 @@ class S3Store(ExportStore):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.listed: dict[str, StoredFile] = {}  # the sizes downloads must match
-        # AWS_ENDPOINT_URL and the standard credential variables are honoured by boto3 itself.
-        # AWS_RETRY_MODE / AWS_MAX_ATTEMPTS apply here as to every other AWS client.
+        # The client comes configured (endpoint, region, retries) from the caller: under Dagster the
+        # one S3 resource (defs/resources.py). Credentials come from boto3's default chain.
         try:
-            self.client = boto3.client("s3", config=client_config())
-        except ValueError as exc:  # a bad AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, named by the message
+            self.client = client_factory()
+        except ValueError as exc:  # a bad setting of the client, named by the message
             raise ExportLocationError(f"CUR_EXPORT_URI={uri}: {exc}") from exc
 
     def _key(self, path: str) -> str:
@@ -215,9 +213,12 @@ def s3_problem(uri: str, bucket: str, exc: Exception, what: str | None = None) -
     return ExportLocationError(f"{where}: S3 cannot be read ({type(exc).__name__}: {_one_line(exc)})")
 
 
-def open_store(uri: str) -> ExportStore:
+def open_store(uri: str, s3_client: Callable[[], Any] | None = None) -> ExportStore:
+    """The export location at `uri`; for s3:// `s3_client` makes the (configured) boto3 S3 client."""
     if uri.startswith("s3://"):
-        return S3Store(uri)
+        if s3_client is None:
+            raise ValueError(f"CUR_EXPORT_URI={uri}: reading S3 needs an S3 client (the s3 resource)")
+        return S3Store(uri, s3_client)
     if "://" in uri and not uri.startswith("file://"):
         raise ExportLocationError(f"CUR_EXPORT_URI={uri}: only local folders and s3:// are supported")
     return LocalStore(uri.removeprefix("file://"))

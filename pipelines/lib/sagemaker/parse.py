@@ -1,6 +1,7 @@
-"""SageMaker Describe* responses -> warehouse row dicts, and the Arrow schemas of those rows.
+"""SageMaker Describe* responses -> warehouse row dicts, and Arrow tables of those rows.
 
-Everything here is pure: no boto3 calls, no warehouse. Times become naive UTC datetimes, tags become
+Everything here is pure: no boto3 calls, no warehouse (the Arrow schemas come from the raw tables'
+DDL, described by a private in-memory DuckDB). Times become naive UTC datetimes, tags become
 two maps (normalised keys and the keys as AWS returned them), account and region come from the ARN.
 """
 
@@ -12,8 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-TAGS = pa.map_(pa.string(), pa.string())
-TS = pa.timestamp("us")
+from pipelines.lib.warehouse import raw_schema
 
 
 def utc(value: Any) -> datetime | None:
@@ -254,125 +254,12 @@ def endpoint_variant_rows(
     return rows
 
 
-def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
-    return pa.schema(list(fields))
-
-
-_TAIL = (
-    ("tags", TAGS),
-    ("tags_original", TAGS),
-    ("account_id", pa.string()),
-    ("region", pa.string()),
-    ("fetched_at", TS),
-)
-
-SCHEMAS: dict[str, pa.Schema] = {
-    "sagemaker_training_jobs": _schema(
-        ("training_job_name", pa.string()),
-        ("training_job_arn", pa.string()),
-        ("status", pa.string()),
-        ("secondary_status", pa.string()),
-        ("failure_reason", pa.string()),
-        ("created_at", TS),
-        ("started_at", TS),
-        ("ended_at", TS),
-        ("last_modified_at", TS),
-        ("instance_type", pa.string()),
-        ("instance_count", pa.int64()),
-        ("volume_size_gb", pa.int64()),
-        ("billable_seconds", pa.int64()),
-        ("training_seconds", pa.int64()),
-        ("is_managed_spot", pa.bool_()),
-        ("max_wait_seconds", pa.int64()),
-        ("max_runtime_seconds", pa.int64()),
-        ("algorithm", pa.string()),
-        ("tuning_job_arn", pa.string()),
-        ("tuning_job_name", pa.string()),
-        ("final_metrics", pa.map_(pa.string(), pa.float64())),
-        *_TAIL,
-    ),
-    "sagemaker_processing_jobs": _schema(
-        ("processing_job_name", pa.string()),
-        ("processing_job_arn", pa.string()),
-        ("status", pa.string()),
-        ("failure_reason", pa.string()),
-        ("created_at", TS),
-        ("started_at", TS),
-        ("ended_at", TS),
-        ("last_modified_at", TS),
-        ("instance_type", pa.string()),
-        ("instance_count", pa.int64()),
-        ("volume_size_gb", pa.int64()),
-        ("image", pa.string()),
-        ("training_job_arn", pa.string()),
-        *_TAIL,
-    ),
-    "sagemaker_transform_jobs": _schema(
-        ("transform_job_name", pa.string()),
-        ("transform_job_arn", pa.string()),
-        ("model_name", pa.string()),
-        ("status", pa.string()),
-        ("failure_reason", pa.string()),
-        ("created_at", TS),
-        ("started_at", TS),
-        ("ended_at", TS),
-        ("last_modified_at", TS),
-        ("instance_type", pa.string()),
-        ("instance_count", pa.int64()),
-        *_TAIL,
-    ),
-    "sagemaker_notebook_instances": _schema(
-        ("notebook_instance_name", pa.string()),
-        ("notebook_instance_arn", pa.string()),
-        ("status", pa.string()),
-        ("instance_type", pa.string()),
-        ("volume_size_gb", pa.int64()),
-        ("created_at", TS),
-        ("last_modified_at", TS),
-        *_TAIL,
-    ),
-    "sagemaker_models": _schema(
-        ("model_name", pa.string()),
-        ("model_arn", pa.string()),
-        ("created_at", TS),
-        ("image", pa.string()),
-        ("is_multi_model", pa.bool_()),
-        ("container_count", pa.int64()),
-        *_TAIL,
-    ),
-    "sagemaker_endpoints": _schema(
-        ("endpoint_name", pa.string()),
-        ("endpoint_arn", pa.string()),
-        ("status", pa.string()),
-        ("endpoint_config_name", pa.string()),
-        ("created_at", TS),
-        ("last_modified_at", TS),
-        ("is_deleted", pa.bool_()),
-        ("deleted_detected_at", TS),
-        *_TAIL,
-    ),
-    "sagemaker_endpoint_variants": _schema(
-        ("endpoint_arn", pa.string()),
-        ("endpoint_name", pa.string()),
-        ("variant_name", pa.string()),
-        ("model_name", pa.string()),
-        ("instance_type", pa.string()),
-        ("initial_instance_count", pa.int64()),
-        ("current_instance_count", pa.int64()),
-        ("current_weight", pa.float64()),
-        ("serverless_memory_mb", pa.int64()),
-        ("serverless_max_concurrency", pa.int64()),
-        ("is_async", pa.bool_()),
-        ("account_id", pa.string()),
-        ("region", pa.string()),
-        ("fetched_at", TS),
-    ),
-}
-
-
 def to_arrow(table: str, rows: list[dict]) -> pa.Table:
-    """Rows -> an Arrow table with the warehouse table's column types (maps given as dicts)."""
-    schema = SCHEMAS[table]
+    """Rows -> an Arrow table with the warehouse table's column types (maps given as dicts).
+
+    The schema is derived from the table's DDL (sql/ingest/create_<table>.sql), never restated.
+    """
+    schema = raw_schema(table)
     columns = {
         field.name: pa.array(
             [

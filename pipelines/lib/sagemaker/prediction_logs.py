@@ -185,10 +185,17 @@ def hourly_counts(logs: list[LogFile], day_start: datetime, day_end: datetime) -
         for log in logs:
             cols = _columns(conn, log)
             _check_timestamps(conn, log, cols)
-            conn.execute(
-                _template("ingest/insert_prediction_log_counts", log, cols),
-                {"path": str(log.path), "day_start": day_start, "day_end": day_end},
-            )
+            try:
+                conn.execute(
+                    _template("ingest/insert_prediction_log_counts", log, cols),
+                    {"path": str(log.path), "day_start": day_start, "day_end": day_end},
+                )
+            except duckdb.ConversionException as exc:
+                # A count that is not a whole number fails the day rather than counting as zero.
+                first = str(exc).splitlines()[0]
+                raise PredictionLogError(
+                    f"prediction log {log.name}: a prediction count is not a number ({first})"
+                ) from None
         table = conn.execute(sql.load("ingest/select_prediction_log_counts")).fetch_arrow_table()
     finally:
         conn.close()

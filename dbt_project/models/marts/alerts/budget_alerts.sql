@@ -11,7 +11,7 @@
 -- the interval's bound (budget_forecast_bound: low, the default, or point) must reach the
 -- threshold, not only the point. docs/alerts.md and docs/forecasting.md give the measured effect.
 
-{#- "Today" is the UTC date of the build unless the var as_of_date (YYYY-MM-DD) is set (demo, tests). -#}
+{#- "Today" is the UTC date of the build unless the var as_of_date (YYYY-MM-DD) replays another day (unit tests). -#}
 {%- set as_of_date = var('as_of_date', none) %}
 {%- if as_of_date and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of_date | string) %}
     {{ exceptions.raise_compiler_error("dbt var as_of_date must be a date YYYY-MM-DD, not '" ~ as_of_date ~ "'") }}

@@ -1,27 +1,13 @@
 with
 
-source as (
-    select * from {{ source('raw', 'sagemaker_processing_jobs') }}
-),
-
 latest as (
-    select *
-    from source
-    qualify row_number() over (partition by lower(processing_job_arn) order by fetched_at desc nulls last) = 1
+    {{ sagemaker_job_latest_fetch('processing') }}
 ),
 
 final as (
     select
-        lower(processing_job_name) as processing_job_name,
-        lower(processing_job_arn) as processing_job_arn,
-        coalesce(account_id, {{ arn_account_id('processing_job_arn') }}) as account_id,
-        coalesce(region, {{ arn_region('processing_job_arn') }}) as region,
-        status,
-        created_at,
-        started_at,
-        ended_at,
-        instance_type,
-        instance_count,
+        {{ sagemaker_job_identity('processing') }},
+        {{ sagemaker_job_run() }},
         tags
     from latest
 )

@@ -1,28 +1,13 @@
 with
 
-source as (
-    select * from {{ source('raw', 'sagemaker_training_jobs') }}
-),
-
--- The fetcher re-reads jobs it has seen; the latest fetch describes the job.
 latest as (
-    select *
-    from source
-    qualify row_number() over (partition by lower(training_job_arn) order by fetched_at desc nulls last) = 1
+    {{ sagemaker_job_latest_fetch('training') }}
 ),
 
 final as (
     select
-        lower(training_job_name) as training_job_name,
-        lower(training_job_arn) as training_job_arn,
-        coalesce(account_id, {{ arn_account_id('training_job_arn') }}) as account_id,
-        coalesce(region, {{ arn_region('training_job_arn') }}) as region,
-        status,
-        created_at,
-        started_at,
-        ended_at,
-        instance_type,
-        instance_count,
+        {{ sagemaker_job_identity('training') }},
+        {{ sagemaker_job_run() }},
         billable_seconds,
         training_seconds,
         coalesce(is_managed_spot, false) as is_managed_spot,

@@ -1,0 +1,29 @@
+{#-
+    The parts the SageMaker job staging models (training, processing and transform jobs) share.
+    The job fetcher re-reads jobs it has seen, so a raw job table holds several fetches of a job;
+    the latest fetch describes it. Names and ARNs are lower-cased to join with the bill, and the
+    account and region come from the ARN when the API response left them out.
+-#}
+{% macro sagemaker_job_latest_fetch(job_kind) -%}
+    select *
+    from {{ source('raw', 'sagemaker_' ~ job_kind ~ '_jobs') }}
+    qualify row_number() over (partition by lower({{ job_kind }}_job_arn) order by fetched_at desc nulls last) = 1
+{%- endmacro %}
+
+{#- Name, ARN, account and region of a job from the latest fetch. -#}
+{% macro sagemaker_job_identity(job_kind) -%}
+    lower({{ job_kind }}_job_name) as {{ job_kind }}_job_name,
+    lower({{ job_kind }}_job_arn) as {{ job_kind }}_job_arn,
+    coalesce(account_id, {{ arn_account_id(job_kind ~ '_job_arn') }}) as account_id,
+    coalesce(region, {{ arn_region(job_kind ~ '_job_arn') }}) as region
+{%- endmacro %}
+
+{#- When a job ran and on what. -#}
+{% macro sagemaker_job_run() -%}
+    status,
+    created_at,
+    started_at,
+    ended_at,
+    instance_type,
+    instance_count
+{%- endmacro %}

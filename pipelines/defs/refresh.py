@@ -1,0 +1,184 @@
+"""Runs outside the daemon: `mlcost refresh` (discover, ingest what is new or changed, then build
+everything downstream), and the jobs `mlcost demo` and `mlcost periods drop` run.
+
+Runs go through the Dagster instance in DAGSTER_HOME (so they appear in the UI) one after another in
+this process, which is therefore the warehouse's only writer while it works. What to ingest is
+decided by the same plain functions the sensors and schedules use (lib/billing/loads.py
+periods_to_ingest, lib/sagemaker/predictions.py days_to_refresh), with the same resources.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from pipelines.defs import recovery
+from pipelines.defs.ingest.billing import BillingIngestConfig, billing_line_items, billing_periods
+from pipelines.defs.ingest.predictions import prediction_days_to_refresh
+from pipelines.defs.resources import source_resources
+from pipelines.lib import settings
+from pipelines.lib.billing.discovery import discover
+from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
+from pipelines.lib.sagemaker.predictions import partition_key_ranges
+from pipelines.lib.warehouse import connect, ensure_raw_tables
+
+
+@dataclass
+class RefreshReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+        self.lines.append(f"FAILED: {text}")
+
+
+def run_job(
+    job: dg.JobDefinition, instance: dg.DagsterInstance, report: RefreshReport, label: str, **kwargs
+) -> bool:
+    started = time.monotonic()
+    # The runs' full logs are in the Dagster UI; the terminal gets warnings and errors only.
+    level = settings.get("MLCOST_LOG_LEVEL") or "CRITICAL"
+    run_config = {
+        **kwargs.pop("run_config", {}),
+        "loggers": {"console": {"config": {"log_level": level.upper()}}},
+    }
+    # Waits (bounded, in one line) for a live holder of the duckdb pool; fails crashed ones first.
+    kwargs["tags"] = recovery.before_run(instance, kwargs.get("tags"))
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, **kwargs)
+    recovery.after_run()  # Ctrl-C or SIGTERM during the run stops the refresh here
+    seconds = time.monotonic() - started
+    if result.success:
+        report.note(f"{label}: ok ({seconds:.1f}s, run {result.run_id[:8]})")
+        return True
+    errors = [
+        _failure_text(e.step_failure_data)
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.STEP_FAILURE
+    ]
+    report.fail(f"{label}: {'; '.join(errors) or 'run failed'} (run {result.run_id[:8]})")
+    return False
+
+
+def _failure_text(data) -> str:
+    """The dg.Failure description when there is one, else the error's first line."""
+    if data is None:
+        return "step failed"
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    message = data.error.message.strip() if data.error else ""
+    first = message.splitlines()[0] if message else "step failed"
+    # "dagster._core.definitions.events.Failure: billing period ..." -> "billing period ..."
+    return re.sub(r"^[\w.]+(Failure|Error|Exception): ", "", first)
+
+
+def refresh(
+    *,
+    force: bool = False,
+    periods: list[str] | None = None,
+    build: bool = True,
+    now: datetime | None = None,
+    echo: Callable[[str], None] = print,
+) -> RefreshReport:
+    from pipelines.definitions import defs as load_defs
+
+    settings.apply_defaults()
+    settings.ensure_dagster_home()
+    report = RefreshReport()
+    definitions = load_defs()
+    instance = dg.DagsterInstance.get()
+    # The source resources as the code location configures them (EnvVar resolved here).
+    with dg.build_resources(source_resources()) as sources:
+        try:
+            _refresh(definitions, instance, sources, report, force, periods, build, now, echo)
+        finally:
+            instance.dispose()
+    return report
+
+
+def _billing_run_config(force: bool) -> dict:
+    """Run config of the billing load, addressed to the asset's own op."""
+    return {"ops": {billing_line_items.op.name: {"config": BillingIngestConfig(force=force).model_dump()}}}
+
+
+def _refresh(definitions, instance, sources, report, force, periods, build, now, echo) -> None:
+    # Every raw table exists before anything reads it, whichever sources are configured.
+    with connect() as conn:
+        ensure_raw_tables(conn)
+        # What this warehouse file holds decides what is loaded (not the instance's history).
+        loaded = loaded_fingerprints(conn)
+
+    if sources.billing_export.configured:
+        discovery = discover(sources.billing_export.store())
+        for problem in discovery.problems:
+            report.fail(problem)
+        keys = [p.partition_key for p in discovery.periods.values()]
+        instance.add_dynamic_partitions(billing_periods.name, keys)
+        wanted = periods_to_ingest(discovery.periods.values(), {} if force else loaded)
+        if periods:
+            unknown = sorted(set(periods) - set(keys))
+            if unknown:
+                report.fail(
+                    f"billing: no period {', '.join(unknown)} under {discovery.uri} (found: {', '.join(keys) or 'none'})"
+                )
+            # Named periods are reloaded even when unchanged.
+            wanted = [p for p in discovery.periods.values() if p.partition_key in periods]
+        report.note(f"billing: {len(keys)} period(s) under {discovery.uri}, {len(wanted)} new or changed")
+        job = definitions.resolve_job_def("ingest_billing")
+        for period in wanted:
+            echo(f"  loading billing period {period.partition_key} ({period.export_version}) ...")
+            run_job(
+                job, instance, report, f"billing {period.partition_key}",
+                partition_key=period.partition_key, tags={FINGERPRINT_TAG: period.fingerprint},
+                run_config=_billing_run_config(force or bool(periods)),
+            )  # fmt: skip
+    else:
+        report.note("billing: CUR_EXPORT_URI is not set, skipped")
+
+    if sources.sagemaker.region_list:
+        echo("  ingesting SageMaker metadata ...")
+        run_job(definitions.resolve_job_def("ingest_sagemaker"), instance, report, "sagemaker metadata")
+    else:
+        report.note("sagemaker: SAGEMAKER_REGIONS is not set, skipped")
+
+    if sources.sagemaker.region_list or sources.prediction_logs.configured:
+        days = prediction_days_to_refresh(
+            now or datetime.now(UTC), sources.sagemaker, sources.prediction_logs
+        )
+        echo(f"  ingesting prediction counts for {len(days)} day(s) ...")
+        job = definitions.resolve_job_def("ingest_predictions")
+        # Contiguous days go in one run each (the assets take partition ranges in a single run).
+        for first, last in partition_key_ranges(days):
+            run_job(
+                job, instance, report, f"predictions {first}..{last}",
+                tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            )  # fmt: skip
+    else:
+        report.note("predictions: neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set, skipped")
+
+    if build:
+        echo("  building the warehouse (dbt build) ...")
+        run_job(definitions.resolve_job_def("build_warehouse"), instance, report, "build_warehouse")
+
+
+def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshReport:
+    """Run whole (unpartitioned) jobs one after another through the Dagster instance."""
+    from pipelines.definitions import defs as load_defs
+
+    report = report or RefreshReport()
+    definitions = load_defs()
+    instance = dg.DagsterInstance.get()
+    try:
+        for name in names:
+            run_job(definitions.resolve_job_def(name), instance, report, name)
+    finally:
+        instance.dispose()
+    return report
