@@ -228,7 +228,7 @@ month_level_forecast as (
             and as_of_dates.billing_period = this_month.billing_period
             and types.month_level_charge_type = this_month.month_level_charge_type
             and (
-                this_month.usage_date <= as_of_dates.as_of_date
+                as_of_dates.as_of_date >= this_month.usage_date
                 or as_of_dates.as_of_date = as_of_dates.period_data_through_date
             )
     left join month_level_by_period as previous_month

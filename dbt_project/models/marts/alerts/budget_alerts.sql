@@ -140,10 +140,10 @@ driver_costs as (
             case when open_projections.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end
         ) filter (
             where
-                costs.billing_period < open_projections.billing_period
-                and costs.usage_date
-                <= costs.billing_period
-                + cast(date_diff('day', open_projections.billing_period, open_projections.data_through_date) as integer)
+            costs.billing_period < open_projections.billing_period
+            and costs.usage_date
+            <= costs.billing_period
+            + cast(date_diff('day', open_projections.billing_period, open_projections.data_through_date) as integer)
         ), 0) as previous_cost
     from open_projections
     inner join costs

@@ -35,16 +35,36 @@ costs as (
 ),
 
 scoped_costs as (
-    select usage_date, 'model' as scope_type, model_name as scope_value, billing_currency, effective_cost
+    select
+        usage_date,
+        'model' as scope_type,
+        model_name as scope_value,
+        billing_currency,
+        effective_cost
     from costs
     union all
-    select usage_date, 'service' as scope_type, service_name as scope_value, billing_currency, effective_cost
+    select
+        usage_date,
+        'service' as scope_type,
+        service_name as scope_value,
+        billing_currency,
+        effective_cost
     from costs
     union all
-    select usage_date, 'account' as scope_type, account_id as scope_value, billing_currency, effective_cost
+    select
+        usage_date,
+        'account' as scope_type,
+        account_id as scope_value,
+        billing_currency,
+        effective_cost
     from costs
     union all
-    select usage_date, 'total' as scope_type, 'total' as scope_value, billing_currency, effective_cost
+    select
+        usage_date,
+        'total' as scope_type,
+        'total' as scope_value,
+        billing_currency,
+        effective_cost
     from costs
 ),
 
@@ -217,13 +237,13 @@ cause_costs as (
             and costs.usage_date in (
                 anomalies.usage_date,
                 {%- for week in range(1, baseline_weeks + 1) %}
-                anomalies.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
+                    anomalies.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
                 {%- endfor %}
             )
             and case anomalies.scope_type
-                when 'model' then costs.model_name = anomalies.scope_value
-                when 'service' then costs.service_name = anomalies.scope_value
-                when 'account' then costs.account_id = anomalies.scope_value
+                when 'model' then anomalies.scope_value = costs.model_name
+                when 'service' then anomalies.scope_value = costs.service_name
+                when 'account' then anomalies.scope_value = costs.account_id
                 else true
             end
     group by all
@@ -236,9 +256,11 @@ ranked_causes as (
         row_number() over (
             partition by scope_type, scope_value, billing_currency, usage_date
             order by
-                case when direction = 'increase' then coalesce(day_cost, 0) - coalesce(usual_cost, 0)
-                else coalesce(usual_cost, 0) - coalesce(day_cost, 0) end desc,
-                usage_type, resource_id
+                case
+                    when direction = 'increase' then coalesce(day_cost, 0) - coalesce(usual_cost, 0)
+                    else coalesce(usual_cost, 0) - coalesce(day_cost, 0)
+                end desc,
+                usage_type, resource_id asc
         ) as cause_rank
     from cause_costs
 ),
