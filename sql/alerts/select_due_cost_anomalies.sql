@@ -9,6 +9,7 @@ select
     actual_cost,
     expected_cost,
     impact_cost,
+    impact_level,
     deviation,
     deviation_pct,
     severity,

@@ -51,6 +51,12 @@ def test_mart_finds_planted_spike_and_ignores_weekly_seasonality(anomalies):
     assert not any(row[1] == "batch" for row in found)
     churn = next(row for row in found if row[1] == "churn")
     assert churn[3] == "USD" and churn[5] == "high" and 250 < churn[6] < 350
+    with duckdb.connect(str(anomalies), read_only=True) as conn:
+        levels = conn.execute(
+            "select impact_cost, impact_level from marts.cost_anomalies where scope_value = 'churn'"
+        ).fetchall()
+    # Doublings above the $25 floor: 200 to 400 is level 3.
+    assert levels == [(churn[6], 3)]
 
 
 def test_recent_anomalies_are_alerted_once(harness, slack, webhook, anomalies):
@@ -73,6 +79,37 @@ def test_recent_anomalies_are_alerted_once(harness, slack, webhook, anomalies):
     weekday = LAST_DAY.strftime("%A")
     assert f"on {weekday}, about " in churn and "the usual $" in churn and f"for a {weekday}" in churn
     assert "mostly USE1-Host:ml.m5.large of endpoint churn" in churn
+
+
+def _set_level(warehouse: Path, scope_value: str, level: int) -> None:
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "update marts.cost_anomalies set impact_level = $level where scope_value = $scope and is_alert_due",
+            {"level": level, "scope": scope_value},
+        )
+
+
+def test_an_anomaly_alerts_again_only_when_its_impact_grows(harness, slack, webhook, anomalies):
+    harness.publish(build_models=False)
+    harness.record()
+    harness.tick()
+    assert len(slack.delivered_texts()) == 4
+    # The late hours of the day double churn's extra spend: one more alert, saying it grew.
+    _set_level(anomalies, "churn", 4)
+    harness.publish(build_models=False)
+    harness.record()
+    harness.tick()
+    texts = slack.delivered_texts()
+    assert len(texts) == 5 and texts[-1].startswith("Cost anomaly grew (high): model churn on"), texts[-1]
+    assert harness.ledger.family_level(f"anomaly:model:churn:{LAST_DAY.isoformat()}") == 4
+    # The same level again, a smaller one, or a restart: nothing more.
+    for level in (4, 2, 3):
+        _set_level(anomalies, "churn", level)
+        harness.restart()
+        harness.publish(build_models=False)
+        harness.record()
+        harness.tick()
+    assert len(slack.delivered_texts()) == 5
 
 
 def test_anomaly_floor_and_lookback_come_from_the_environment_through_dbt(

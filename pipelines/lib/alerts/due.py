@@ -76,8 +76,12 @@ def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:
     return [_budget_alert(row) for row in budgets], [_cost_anomaly(row) for row in anomalies]
 
 
-def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str) -> list[Alert]:
-    """Ledger entries, with their messages and expiry, budgets first."""
+def as_ledger_alerts(
+    budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str, ledger: Ledger | None = None
+) -> list[Alert]:
+    """Ledger entries, with their messages and expiry, budgets first. An anomaly is a family keyed by
+    its alert key, with its impact level: the ledger records it again only when the level grows (its
+    message then says it grew)."""
     alerts = []
     for budget in budgets:
         message = budget_message(budget, ui_url)
@@ -91,7 +95,10 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
             )
         )
     for anomaly in anomalies:
-        message = anomaly_message(anomaly, ui_url)
+        announced = ledger.family_level(anomaly.alert_key) if ledger is not None else None
+        message = anomaly_message(
+            anomaly, ui_url, grew=announced is not None and anomaly.impact_level > announced
+        )
         alerts.append(
             Alert(
                 key=anomaly.alert_key,
@@ -99,6 +106,8 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
                 summary=message["text"],
                 message=message,
                 expires_at=_end_of(anomaly.due_until_date),
+                family=anomaly.alert_key,
+                level=anomaly.impact_level,
             )
         )
     return alerts
@@ -107,4 +116,4 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
 def record_due_alerts(path: Path, ledger: Ledger, ui_url: str) -> list[Alert]:
     """Write every due alert in the published copy to the ledger; returns the ones that are new."""
     budgets, anomalies = read_due(path)
-    return [alert for alert in as_ledger_alerts(budgets, anomalies, ui_url) if ledger.record(alert)]
+    return [alert for alert in as_ledger_alerts(budgets, anomalies, ui_url, ledger) if ledger.record(alert)]

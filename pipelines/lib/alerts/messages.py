@@ -91,6 +91,7 @@ class CostAnomaly:
     due_until_date: dt.date
     weekday_name: str | None = None
     root_causes: tuple[RootCause, ...] = ()
+    impact_level: int = 0  # doublings of the impact above the floor; an alert re-sends when it grows
 
 
 def money(amount: Number | None, currency: str = "USD") -> str:
@@ -223,14 +224,15 @@ def _cause(cause: RootCause, currency: str) -> str:
     return f"{what}: {signed_money(cause.impact_cost, currency)}"
 
 
-def anomaly_message(anomaly: CostAnomaly, ui_url: str) -> dict:
+def anomaly_message(anomaly: CostAnomaly, ui_url: str, grew: bool = False) -> dict:
     """A day of unusual spend in plain words: what it cost against the usual for that weekday, by how
-    much, and what drove it."""
+    much, and what drove it. `grew`: it was announced before with a smaller impact."""
     currency = anomaly.billing_currency
     scope = "Total spend" if anomaly.scope_type == "total" else f"{anomaly.scope_type} {anomaly.scope_value}"
     day = anomaly.usage_date.isoformat()
     weekday = anomaly.weekday_name or anomaly.usage_date.strftime("%A")
-    headline = f"Cost anomaly ({anomaly.severity}): {scope} on {day}"
+    title = "Cost anomaly grew" if grew else "Cost anomaly"
+    headline = f"{title} ({anomaly.severity}): {scope} on {day}"
     sentence = f"{money(anomaly.actual_cost, currency)} on {weekday}"
     if anomaly.expected_cost and anomaly.expected_cost > 0:
         sentence += (

@@ -308,6 +308,11 @@ final as (
                 then round(100 * anomalies.impact_cost / anomalies.expected_cost, 1)
         end as deviation_pct,
         anomalies.direction,
+        -- Doublings of the impact above the dollar floor (0 from the floor to twice it): an alert
+        -- already sent for this scope and day is sent again only when this grows (the ledger keeps
+        -- the highest level announced), so a day whose late hours make it worse re-alerts once.
+        cast(floor(log2(greatest(abs(anomalies.impact_cost) / greatest({{ min_impact }}, 1), 1))) as integer)
+            as impact_level,
         case
             when anomalies.direction = 'drop' then 'low'
             when anomalies.deviation >= {{ high_z }} then 'high'
