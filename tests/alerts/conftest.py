@@ -117,7 +117,7 @@ def dbt(args: list[str], warehouse: Path, workdir: Path, **env: str) -> subproce
 
 # Six weeks of daily cost per model ending yesterday: weekday/weekend seasonality with noise, a weekly
 # batch job, a planted spike on the last day and a real but older one (the anomaly tests' data).
-DAYS = 42
+DAYS = 56
 LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
 OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)

@@ -2,7 +2,8 @@
 FinOps team, with their ground truth, so the anomaly detector's recall and precision can be measured.
 
 Kinds, in turn: an endpoint scaled out by extra instances for part of a day (a runaway autoscaling
-policy), a GPU box somebody forgot in the dev account, and a burst of S3 data transfer out. Each is
+policy), a GPU box somebody forgot in the dev account, a burst of S3 data transfer out, and a GPU
+notebook left running. Each is
 sized to stand out from its own model, account or service (at least $60 extra) and lasts a few hours
 of one UTC day; the last one falls on the bill's last complete day so the demo has one to announce.
 """
@@ -13,18 +14,31 @@ import datetime as dt
 import math
 from dataclasses import asdict, dataclass
 
-from pipelines.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID, DemoCatalog, unit
+from pipelines.demo.catalog import DEV_ACCOUNT_ID, PROD_ACCOUNT_ID, DemoCatalog, arn, unit
 from pipelines.demo.usage.s3 import DATA_TRANSFER_GB
 from pipelines.demo.usage.sagemaker import SAGEMAKER_RATES
 from pipelines.demo.usage.streams import LOCATIONS, UsageStreams, naive, region_usage_type
 
-KINDS = ("endpoint_scale_out", "forgotten_gpu_box", "data_transfer_burst")
-FORGOTTEN_BOX_RATE = 12.24  # p3.8xlarge, on-demand Linux, USD per hour
+KINDS = ("endpoint_scale_out", "forgotten_gpu_box", "data_transfer_burst", "notebook_left_running")
+NOTEBOOK_TYPE = "ml.p3.2xlarge"
+# Each kind takes its variants in turn, so one usage type spikes again only months later: incidents
+# differ, schedules repeat (the detector treats a usage type that keeps spiking as a habit).
+FORGOTTEN_BOXES = {  # on-demand Linux, USD per hour
+    "p3.8xlarge": 12.24,
+    "g5.12xlarge": 5.672,
+    "g6e.12xlarge": 10.493,
+    "p4d.24xlarge": 32.7726,
+}
+TRANSFERS = [  # (region, bucket, usage type before the region prefix)
+    ("us-east-1", "mlcost-demo-training-data", "DataTransfer-Out-Bytes"),
+    ("us-east-1", "mlcost-demo-training-data", "USE1-USW2-AWS-Out-Bytes"),
+    ("us-west-2", "mlcost-demo-embeddings-usw2", "DataTransfer-Out-Bytes"),
+]
 MIN_EXTRA_COST = 60.0
 SPACING_DAYS = 9
 # The detector compares a day with the same weekday over the previous four weeks: spikes start after
 # five weeks of bill, and never on two days in a row.
-FIRST_SPIKE_AFTER_DAYS = 35
+FIRST_SPIKE_AFTER_DAYS = 42  # the detector's warm-up (anomaly_warmup_days)
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ def _spike(catalog: DemoCatalog, kind: str, day: dt.date, i: int) -> PlantedSpik
         ]  # fmt: skip
         if not alive:
             return None
-        endpoint, variant = alive[int(unit(seed, "spike-endpoint", day) * len(alive))]
+        endpoint, variant = alive[(i // len(KINDS)) % len(alive)]
         rate = SAGEMAKER_RATES[variant.instance_type]
         usual = rate * variant.instance_count * 24
         extra_instances = max(2, math.ceil(max(MIN_EXTRA_COST, 1.5 * usual) / (rate * hours)))
@@ -86,14 +100,25 @@ def _spike(catalog: DemoCatalog, kind: str, day: dt.date, i: int) -> PlantedSpik
         )  # fmt: skip
     if kind == "forgotten_gpu_box":
         box = f"i-0feed{i:04d}{seed % 10_000:04d}beef"
+        instance_type = list(FORGOTTEN_BOXES)[(i // len(KINDS)) % len(FORGOTTEN_BOXES)]
+        hours = max(hours, math.ceil(MIN_EXTRA_COST / FORGOTTEN_BOXES[instance_type]))
         return PlantedSpike(
-            day, kind, DEV_ACCOUNT_ID, "us-east-1", "AmazonEC2", "BoxUsage:p3.8xlarge", box, hours,
-            round(FORGOTTEN_BOX_RATE * hours, 10),
+            day, kind, DEV_ACCOUNT_ID, "us-east-1", "AmazonEC2", f"BoxUsage:{instance_type}", box, hours,
+            round(FORGOTTEN_BOXES[instance_type] * hours, 10),
         )  # fmt: skip
+    if kind == "notebook_left_running":
+        rate = SAGEMAKER_RATES[NOTEBOOK_TYPE]
+        hours = max(hours, math.ceil(MIN_EXTRA_COST / rate))
+        name = f"scratch-gpu-{i}"
+        return PlantedSpike(
+            day, kind, DEV_ACCOUNT_ID, "us-east-1", "AmazonSageMaker", f"Notebk:{NOTEBOOK_TYPE}",
+            arn("notebook-instance", DEV_ACCOUNT_ID, "us-east-1", name), hours, round(rate * hours, 10),
+        )  # fmt: skip
+    region, bucket, usage_type = TRANSFERS[(i // len(KINDS)) % len(TRANSFERS)]
     gigabytes = 1_000 * (3 + int(4 * unit(seed, "spike-gb", day)))  # 3 to 6 TB
     return PlantedSpike(
-        day, kind, PROD_ACCOUNT_ID, "us-east-1", "AmazonS3", "DataTransfer-Out-Bytes",
-        "mlcost-demo-training-data", hours, round(DATA_TRANSFER_GB * gigabytes, 10),
+        day, kind, PROD_ACCOUNT_ID, region, "AmazonS3", usage_type, bucket, hours,
+        round(DATA_TRANSFER_GB * gigabytes, 10),
     )  # fmt: skip
 
 
@@ -116,11 +141,19 @@ def anomaly_streams(catalog: DemoCatalog) -> UsageStreams:
                 description=f"${rate:g} per Hosting {it} hour in {LOCATIONS[spike.region]}",
             )  # fmt: skip
         elif spike.kind == "forgotten_gpu_box":
+            it = usage[1]
+            rate = FORGOTTEN_BOXES[it]
             streams.add(
                 spike.account_id, spike.region, "AmazonEC2", "Compute Instance", spike.usage_type,
-                "RunInstances", spike.resource_id, "Hrs", FORGOTTEN_BOX_RATE, 1.0, start, end, {},
-                "p3.8xlarge", description=f"${FORGOTTEN_BOX_RATE:g} per On Demand Linux p3.8xlarge Instance Hour",
-                az="us-east-1d",
+                "RunInstances", spike.resource_id, "Hrs", rate, 1.0, start, end, {}, it,
+                description=f"${rate:g} per On Demand Linux {it} Instance Hour", az="us-east-1d",
+            )  # fmt: skip
+        elif spike.kind == "notebook_left_running":
+            rate = SAGEMAKER_RATES[NOTEBOOK_TYPE]
+            streams.add(
+                spike.account_id, spike.region, "AmazonSageMaker", "ML Instance", spike.usage_type,
+                "RunInstance", spike.resource_id, "Hrs", rate, 1.0, start, end, {}, NOTEBOOK_TYPE,
+                description=f"${rate:g} per Notebook {NOTEBOOK_TYPE} hour in {LOCATIONS[spike.region]}",
             )  # fmt: skip
         else:
             streams.add(

@@ -18,6 +18,8 @@
 {%- set min_pct = var('anomaly_min_pct', 30) %}
 {#- Days in the trailing weeks with a similar excess that make a spike a habit, not an anomaly. #}
 {%- set recurring_days = var('anomaly_recurring_days', 2) %}
+{#- Days of a scope's history before any of its days is judged (the habit check needs some). #}
+{%- set warmup_days = var('anomaly_warmup_days', 42) %}
 {%- set recurring_window_days = var('anomaly_recurring_window_days', 63) %}
 {#- Both come from the environment through dbt_project.yml, where their one default lives. #}
 {%- set min_impact = number_var('anomaly_min_impact', 'ALERTS_ANOMALY_MIN_IMPACT') %}
@@ -101,6 +103,7 @@ spine as (
         scopes.scope_type,
         scopes.scope_value,
         scopes.billing_currency,
+        scopes.first_date,
         cast(unnest(generate_series(
             cast(scopes.first_date as timestamp), cast(bounds.data_through_date as timestamp), interval 1 day
         )) as date) as usage_date
@@ -114,6 +117,7 @@ filled as (
         spine.scope_type,
         spine.scope_value,
         spine.billing_currency,
+        spine.first_date,
         coalesce(daily.actual_cost, 0) as actual_cost
     from spine
     left join daily
@@ -174,33 +178,100 @@ candidates as (
         case when impact_cost > 0 then 'increase' else 'drop' end as direction
     from deviations
     where
-        -- At least two earlier same weekdays and a week of residuals before anything is judged.
+        -- Nothing is judged before the scope's warm-up: its same weekdays, its noise and its habits
+        -- (scheduled training) need history.
         baseline_weeks >= 2
         and baseline_days >= 7
+        and date_diff('day', first_date, usage_date) >= {{ warmup_days }}
         and abs(deviation) >= {{ z_threshold }}
         and abs(impact_cost) >= {{ min_impact }}
         and (expected_cost <= 0 or 100 * abs(impact_cost) >= {{ min_pct }} * expected_cost)
 ),
 
--- A spike that already came twice (anomaly_recurring_days) in the last nine weeks
--- (anomaly_recurring_window_days), at half the size or more, is a habit (a scheduled training
--- run, a weekly batch), not an anomaly.
-recurrences as (
+-- The kind of usage that explains most of an increase: per model and usage family (the usage type
+-- without its instance type or size: USE1-Train, BoxUsage, DataTransfer-Out-Bytes), its cost in the
+-- scope that day against the mean of the same weekday over the previous weeks.
+candidate_types as (
     select
         candidates.scope_type,
         candidates.scope_value,
         candidates.billing_currency,
         candidates.usage_date,
-        count(*) as similar_days
+        costs.model_name,
+        split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1) as usage_family,
+        coalesce(sum(costs.effective_cost) filter (where costs.usage_date = candidates.usage_date), 0)
+        - coalesce(sum(costs.effective_cost) filter (where costs.usage_date < candidates.usage_date), 0)
+        / {{ baseline_weeks }} as type_impact_cost
     from candidates
-    inner join residuals as earlier
+    inner join costs
         on
-            candidates.scope_type = earlier.scope_type
-            and candidates.scope_value = earlier.scope_value
-            and candidates.billing_currency = earlier.billing_currency
-            and earlier.usage_date between candidates.usage_date - {{ recurring_window_days }} and candidates.usage_date - 1
-            and earlier.impact_cost >= 0.5 * candidates.impact_cost
+            candidates.billing_currency = costs.billing_currency
+            and costs.usage_date in (
+                candidates.usage_date,
+                {%- for week in range(1, baseline_weeks + 1) %}
+                    candidates.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+            and case candidates.scope_type
+                when 'model' then candidates.scope_value = costs.model_name
+                when 'service' then candidates.scope_value = costs.service_name
+                when 'account' then candidates.scope_value = costs.account_id
+                else true
+            end
     where candidates.direction = 'increase'
+    group by all
+),
+
+top_types as (
+    select *
+    from candidate_types
+    qualify row_number() over (
+        partition by scope_type, scope_value, billing_currency, usage_date
+        order by type_impact_cost desc, model_name asc, usage_family asc
+    ) = 1
+),
+
+-- That model's usage family's cost across the whole bill on each day of the habit window before the
+-- increase (0 when nothing was billed): a model's retraining is a habit whichever account runs it.
+type_history as (
+    select
+        top_types.scope_type,
+        top_types.scope_value,
+        top_types.billing_currency,
+        top_types.usage_date,
+        top_types.type_impact_cost,
+        window_days.days_before,
+        coalesce(sum(costs.effective_cost), 0) as day_cost
+    from top_types
+    cross join range(1, {{ recurring_window_days }} + 1) as window_days (days_before)
+    left join costs
+        on
+            top_types.billing_currency = costs.billing_currency
+            and top_types.model_name is not distinct from costs.model_name
+            and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1)
+            and costs.usage_date = top_types.usage_date - cast(window_days.days_before as integer)
+    group by all
+),
+
+-- A spike whose model's usage family already rose as much (half the size or more above its median
+-- over the window) on anomaly_recurring_days days in the last anomaly_recurring_window_days is a
+-- habit (a model's scheduled training, a weekly batch), not an anomaly. An incident of another kind
+-- in the same scope (an endpoint scaled out, a GPU box left running, where training runs are usual)
+-- still is one.
+recurrences as (
+    select
+        scope_type,
+        scope_value,
+        billing_currency,
+        usage_date,
+        count(*) filter (where day_cost - usual_cost >= 0.5 * type_impact_cost) as similar_days
+    from (
+        select
+            *,
+            median(day_cost) over (partition by scope_type, scope_value, billing_currency, usage_date)
+                as usual_cost
+        from type_history
+    ) as history
     group by all
 ),
 
