@@ -102,7 +102,7 @@ job_rows as (
     select * from unbilled_currencies
 ),
 
-final as (
+costed as (
     select
         jobs.training_job_name,
         jobs.training_job_arn,
@@ -149,7 +149,15 @@ final as (
         end as cost_source,
         jobs.algorithm,
         jobs.tuning_job_name,
-        jobs.final_metrics
+        jobs.final_metrics,
+        jobs.keep_alive_seconds,
+        jobs.warm_pool_status,
+        jobs.warm_pool_billable_seconds,
+        -- Warm pool instances are billed on the job at its instance rate while they wait.
+        cast(
+            jobs.warm_pool_billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0 * job_rates.hourly_rate
+            as decimal(38, 10)
+        ) as warm_pool_cost
     from jobs
     cross join aliases
     inner join job_rows on jobs.training_job_arn = job_rows.training_job_arn
@@ -157,6 +165,35 @@ final as (
         on
             job_rows.training_job_arn = job_rates.training_job_arn
             and job_rows.billing_currency = job_rates.billing_currency
+),
+
+-- Dollars, not only percentages. Managed spot bills billable_seconds of the training_seconds the job
+-- ran (SageMaker's own saving is 1 - billable / training seconds): its on-demand equivalent is the
+-- cost scaled to every training second, divided exactly in DECIMAL. A failed or stopped job's
+-- cost bought no model: it is wasted. Jobs of one hyperparameter tuning job roll up to it.
+final as (
+    select
+        *,
+        case
+            when is_managed_spot and billable_seconds > 0 and training_seconds > billable_seconds
+                then {{ divide_money('cost * training_seconds', 'billable_seconds') }}
+            else cost
+        end as on_demand_equivalent_cost,
+        case
+            when is_managed_spot and billable_seconds > 0 and training_seconds > billable_seconds
+                then {{ divide_money('cost * training_seconds', 'billable_seconds') }} - cost
+            when cost is not null then 0
+        end as spot_savings_cost,
+        status in ('Failed', 'Stopped') as is_wasted,
+        case when status in ('Failed', 'Stopped') then cost when cost is not null then 0 end as wasted_cost,
+        coalesce(tuning_job_name, training_job_name) as parent_job_name,
+        case when tuning_job_name is not null then 'hyperparameter-tuning-job' else 'training-job' end as parent_job_type,
+        sum(cost) over parent_job as parent_job_cost,
+        count(*) over parent_job as parent_job_training_jobs
+    from costed
+    window parent_job as (
+        partition by account_id, region, coalesce(tuning_job_name, training_job_name), billing_currency
+    )
 )
 
 select * from final
