@@ -168,9 +168,10 @@ with_status as (
 reasoned as (
     select
         *,
+        -- An incomplete day is not settled either way: neither its cost nor its count is final.
         case
-            when predictions = 0 then 'no_predictions'
             when not is_bill_complete then 'bill_not_complete'
+            when predictions = 0 then 'no_predictions'
             when coalesce(inference_cost, 0) = 0 then 'no_cost_billed'
         end as cost_per_prediction_reason
     from with_status
@@ -188,14 +189,11 @@ final as (
         cast(predictions as bigint) as predictions,
         instance_hours,
         case when instance_hours > 0 then predictions / instance_hours end as predictions_per_instance_hour,
-        -- Cost not billed yet is unknown (NULL); once the day's bill is complete, none billed is 0.
-        cast(case when is_bill_complete then coalesce(inference_cost, 0) else inference_cost end as decimal(38, 10))
-            as inference_cost,
-        cast(case when is_bill_complete then coalesce(idle_cost, 0) else idle_cost end as decimal(38, 10)) as idle_cost,
-        cast(
-            case when is_bill_complete then coalesce(inference_cost - idle_cost, 0) else inference_cost - idle_cost end
-            as decimal(38, 10)
-        ) as usage_cost,
+        -- NULL, never 0, on a row without a cost line (no currency either): cost_per_prediction_reason
+        -- says whether the bill has not arrived or billed nothing.
+        cast(inference_cost as decimal(38, 10)) as inference_cost,
+        cast(idle_cost as decimal(38, 10)) as idle_cost,
+        cast(inference_cost - idle_cost as decimal(38, 10)) as usage_cost,
         idle_basis,
         utilization_pct,
         gpu_utilization_pct,
