@@ -45,11 +45,17 @@ UTILIZATION_DAYS = 35
 # vCPUs and GPUs of the demo's hosting instance types (CloudWatch sums utilization over them).
 INSTANCE_CAPACITY = {
     "ml.c5.2xlarge": (8, 0),
+    "ml.c5.4xlarge": (16, 0),
     "ml.g4dn.xlarge": (4, 1),
     "ml.g4dn.2xlarge": (8, 1),
+    "ml.g5.12xlarge": (48, 4),
     "ml.m5.large": (2, 0),
     "ml.m5.xlarge": (4, 0),
+    "ml.m5.2xlarge": (8, 0),
     "ml.m5.4xlarge": (16, 0),
+    "ml.p3.2xlarge": (8, 1),
+    "ml.p3.8xlarge": (32, 4),
+    "ml.p3.16xlarge": (64, 8),
 }
 # Share of an instance busy at the endpoint's peak traffic: the demo's endpoints are over-provisioned,
 # as most are; the dev endpoint is mostly idle.
@@ -299,6 +305,7 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
     through = metrics_through(catalog)
     counts["invocation_datapoints"] = _put_invocations(catalog, client, through)
     counts["utilization_datapoints"] = _put_utilization(catalog, client, through)
+    counts["training_utilization_datapoints"] = _put_training_utilization(catalog, client, through)
     return counts
 
 
@@ -376,6 +383,49 @@ def _put_utilization(catalog: DemoCatalog, client, through: dt.datetime) -> int:
                     )
         total += _put(client, e.account_id, e.region, "/aws/sagemaker/Endpoints", datums)
     return total
+
+
+def training_utilization(catalog: DemoCatalog, job, host: str, hour_start: dt.datetime) -> float:
+    """Share of a training host busy in an hour: completed jobs keep their accelerators busy, jobs
+    that failed or were stopped mostly waited."""
+    busy = 0.85 if job.status == "Completed" else 0.3
+    epoch_hour = int(hour_start.timestamp()) // 3600
+    return min(
+        0.99, busy * (0.9 + 0.2 * unit(catalog.seed, "train-util", job.training_job_name, host, epoch_hour))
+    )
+
+
+def _put_training_utilization(catalog: DemoCatalog, client, through: dt.datetime) -> int:
+    """PutMetricData of CPUUtilization (and GPUUtilization on GPU instances) per training host
+    (<job>/algo-<n>) and hour the job trained, for jobs of the last UTILIZATION_DAYS."""
+    start = max(catalog.history_start, through - UTILIZATION_DAYS * DAY)
+    datums: dict[tuple[str, str], list[dict]] = {}
+    for j in catalog.training_jobs:
+        end = j.started_at + dt.timedelta(seconds=j.training_seconds)
+        if end <= start or j.instance_type not in INSTANCE_CAPACITY:
+            continue
+        vcpus, gpus = INSTANCE_CAPACITY[j.instance_type]
+        for i in range(1, j.instance_count + 1):
+            host = f"{j.training_job_name}/algo-{i}"
+            for hour in _hours(j.started_at, end):
+                used = training_utilization(catalog, j, host, hour)
+                metrics = [("CPUUtilization", 100.0 * vcpus * (0.2 + 0.2 * used if gpus else used))]
+                if gpus:
+                    metrics.append(("GPUUtilization", 100.0 * gpus * used))
+                for name, value in metrics:
+                    datums.setdefault((j.account_id, j.region), []).append(
+                        {
+                            "MetricName": name,
+                            "Dimensions": [{"Name": "Host", "Value": host}],
+                            "Timestamp": hour,
+                            "Value": round(value, 3),
+                            "Unit": "Percent",
+                        }
+                    )
+    return sum(
+        _put(client, account, region, "/aws/sagemaker/TrainingJobs", batch)
+        for (account, region), batch in sorted(datums.items())
+    )
 
 
 def _put_invocations(catalog: DemoCatalog, client, through: dt.datetime) -> int:

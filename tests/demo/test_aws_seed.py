@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.defs.ingest.predictions import endpoint_utilization, prediction_counts
+from pipelines.defs.ingest.predictions import (
+    endpoint_utilization,
+    prediction_counts,
+    training_job_utilization,
+)
 from pipelines.defs.ingest.sagemaker import sagemaker_metadata
 from pipelines.demo.aws_seed import (
     INSTANCE_CAPACITY,
@@ -13,6 +17,7 @@ from pipelines.demo.aws_seed import (
     outside_model_predictions,
     retire_demo_endpoints,
     seed_demo_aws,
+    training_utilization,
     utilization,
     write_demo_prediction_logs,
 )
@@ -134,6 +139,23 @@ def test_demo_catalog_round_trips_through_moto(moto_endpoint, tmp_path, monkeypa
                 < 0.01
             )
     assert not [k for k in gpu if k[0] == "churn-prod"]  # a CPU instance has no GPU metric
+
+    # Training hosts: GPU utilization of a GPU job lands per host and hour it trained.
+    gpu_job = next(
+        j for j in catalog.training_jobs if j.instance_type.startswith("ml.p") and j.training_seconds > 7200
+    )
+    first_hour = gpu_job.started_at.replace(minute=0, second=0, microsecond=0)
+    assert materialize([training_job_utilization], partition_key=first_hour.date().isoformat()).success
+    host = f"{gpu_job.training_job_name}/algo-1"
+    stored_gpu = query(
+        "select average from raw.training_job_utilization where host = $h and hour_start = $t"
+        " and metric_name = 'GPUUtilization'",
+        {"h": host, "t": first_hour.replace(tzinfo=None)},
+    )
+    gpus = INSTANCE_CAPACITY[gpu_job.instance_type][1]
+    assert stored_gpu == [
+        (round(100.0 * gpus * training_utilization(catalog, gpu_job, host, first_hour), 3),)
+    ]
 
     # CloudWatch runs past the bill: the day after the bill's last day already has invocations.
     assert metrics_through(catalog) == catalog.data_through + 2 * dt.timedelta(days=1)

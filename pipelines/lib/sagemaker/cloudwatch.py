@@ -32,6 +32,8 @@ UTILIZATION_METRICS = (
     ("AWS/SageMaker", "ModelLatency"),
 )
 VARIANT_DIMENSIONS = {"EndpointName", "VariantName"}
+TRAINING_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+TRAINING_METRICS = ("CPUUtilization", "GPUUtilization", "GPUMemoryUtilization")
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,54 @@ def utilization_rows(
                     "average": data[(s, "Average")].get(hour),
                     "maximum": data[(s, "Maximum")].get(hour),
                     "sample_count": sample_count,
+                    "account_id": account_id,
+                    "region": region,
+                    "fetched_at": fetched_at,
+                }
+            )
+    return rows
+
+
+def training_host_series(jobs: list[tuple[str, int]]) -> list[tuple[str, Series]]:
+    """(job name, series) for every host (algo-1 .. algo-<instance_count>) and training metric."""
+    return [
+        (job, Series(TRAINING_NAMESPACE, metric, (("Host", f"{job}/algo-{i}"),)))
+        for job, instance_count in jobs
+        for i in range(1, max(instance_count, 1) + 1)
+        for metric in TRAINING_METRICS
+    ]
+
+
+def training_utilization_rows(
+    client,
+    account_id: str,
+    region: str,
+    start: datetime,
+    end: datetime,
+    fetched_at: datetime,
+    jobs: list[tuple[str, int]] | None = None,
+    discover: bool = False,
+) -> list[dict]:
+    """raw.training_job_utilization rows for the known jobs that ran in [start, end): Average,
+    Maximum and SampleCount per host, metric and hour. ``discover`` is unused: hosts come from the
+    stored training jobs (ListMetrics would list every host of two weeks of jobs)."""
+    series = training_host_series(jobs or [])
+    stats = ("Average", "Maximum", "SampleCount")
+    data = get_hourly(client, [(s, stat) for _, s in series for stat in stats], start, end)
+    rows = []
+    for job, s in series:
+        for hour in sorted({h for stat in stats for h in data[(s, stat)]}):
+            if not start <= hour < end:
+                continue
+            rows.append(
+                {
+                    "hour_start": hour,
+                    "training_job_name": job,
+                    "host": dict(s.dimensions)["Host"],
+                    "metric_name": s.metric_name,
+                    "average": data[(s, "Average")].get(hour),
+                    "maximum": data[(s, "Maximum")].get(hour),
+                    "sample_count": data[(s, "SampleCount")].get(hour),
                     "account_id": account_id,
                     "region": region,
                     "fetched_at": fetched_at,

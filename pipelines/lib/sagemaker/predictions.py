@@ -102,6 +102,20 @@ def known_variants(
     return known
 
 
+def known_training_jobs(
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """(account, region) -> [(training job, instance count)] of the stored jobs that ran in the window."""
+    ensure_raw_tables(conn)
+    rows = conn.execute(
+        sql.load("ingest/select_training_job_hosts"), {"start_at": start, "end_at": end}
+    ).fetchall()
+    known: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for account_id, region, job, instance_count in rows:
+        known.setdefault((account_id, region), []).append((job, instance_count))
+    return known
+
+
 class Log(Protocol):
     """Where progress and failures are told (a Dagster run's log manager, a logging.Logger)."""
 

@@ -12,6 +12,30 @@ costs as (
     select * from {{ ref('cost_attribution') }}
 ),
 
+host_metrics as (
+    select * from {{ ref('stg_sagemaker__training_job_utilization') }}
+),
+
+-- How busy the job's instances were: CloudWatch's hourly averages over the job's hosts and hours
+-- (summed over GPUs or vCPUs by CloudWatch) per GPU or vCPU of the instance type, 0 to 100.
+job_utilization as (
+    select
+        host_metrics.training_job_name,
+        host_metrics.account_id,
+        host_metrics.region,
+        avg(host_metrics.average) filter (where host_metrics.metric_name = 'GPUUtilization')
+        / nullif(any_value({{ instance_gpus('jobs.instance_type') }}), 0) as gpu_utilization_pct,
+        avg(host_metrics.average) filter (where host_metrics.metric_name = 'CPUUtilization')
+        / nullif(any_value({{ instance_vcpus('jobs.instance_type') }}), 0) as cpu_utilization_pct
+    from host_metrics
+    inner join jobs
+        on
+            host_metrics.training_job_name = jobs.training_job_name
+            and host_metrics.account_id = jobs.account_id
+            and host_metrics.region = jobs.region
+    group by host_metrics.training_job_name, host_metrics.account_id, host_metrics.region
+),
+
 -- Per job and billing currency: amounts in different currencies are never added up.
 billed_jobs as (
     select
@@ -153,6 +177,8 @@ costed as (
         jobs.keep_alive_seconds,
         jobs.warm_pool_status,
         jobs.warm_pool_billable_seconds,
+        job_utilization.gpu_utilization_pct,
+        job_utilization.cpu_utilization_pct,
         -- Warm pool instances are billed on the job at its instance rate while they wait.
         cast(
             jobs.warm_pool_billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0 * job_rates.hourly_rate
@@ -165,6 +191,11 @@ costed as (
         on
             job_rows.training_job_arn = job_rates.training_job_arn
             and job_rows.billing_currency = job_rates.billing_currency
+    left join job_utilization
+        on
+            jobs.training_job_name = job_utilization.training_job_name
+            and jobs.account_id = job_utilization.account_id
+            and jobs.region = job_utilization.region
 ),
 
 -- Dollars, not only percentages. Managed spot bills billable_seconds of the training_seconds the job
