@@ -113,9 +113,10 @@ def _serverless(catalog: DemoCatalog, endpoint, variant, streams: UsageStreams) 
 
 
 def warm_pool_seconds(job) -> int:
-    """Seconds the job's warm pool was kept (and billed) after it: the completed on-demand GPU
-    jobs of a tuning job keep their instances for WARM_POOL_SECONDS, for the next trial."""
-    if job.is_managed_spot or job.status != "Completed" or not job.tuning_job_name:
+    """Seconds the job's warm pool was kept (and billed) after it: completed on-demand GPU jobs
+    keep their instances for WARM_POOL_SECONDS for the next run (warm pools do not work with
+    managed spot)."""
+    if job.is_managed_spot or job.status != "Completed":
         return 0
     return WARM_POOL_SECONDS if job.instance_type.startswith(("ml.g", "ml.p")) else 0
 

@@ -104,15 +104,17 @@ def known_variants(
 
 def known_training_jobs(
     conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
-) -> dict[tuple[str, str], list[tuple[str, int]]]:
-    """(account, region) -> [(training job, instance count)] of the stored jobs that ran in the window."""
+) -> dict[tuple[str, str], list[cloudwatch.TrainingJobHosts]]:
+    """(account, region) -> the stored training jobs that ran in the window, with their hours in it."""
     ensure_raw_tables(conn)
     rows = conn.execute(
         sql.load("ingest/select_training_job_hosts"), {"start_at": start, "end_at": end}
     ).fetchall()
-    known: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for account_id, region, job, instance_count in rows:
-        known.setdefault((account_id, region), []).append((job, instance_count))
+    known: dict[tuple[str, str], list[cloudwatch.TrainingJobHosts]] = {}
+    for account_id, region, job, instance_count, from_at, to_at in rows:
+        known.setdefault((account_id, region), []).append(
+            cloudwatch.TrainingJobHosts(job, instance_count, from_at, to_at)
+        )
     return known
 
 
