@@ -3,9 +3,12 @@
 The demo goes through exactly the same boto3 listing, describing and parsing code as production:
 `seed_demo_aws` creates the catalog's models, endpoint configs, endpoints, training, processing and
 transform jobs and notebook instances in a moto server over HTTP, then fills in the fields moto does
-not model (status, times, billable seconds, final metrics) on moto's in-process backend objects, so
-the moto server must run in this process (``moto.server.ThreadedMotoServer``). Hourly CloudWatch
-``Invocations`` for every live endpoint-variant hour go in with PutMetricData.
+not model (status, times, billable seconds, final metrics, warm pools) on moto's in-process backend
+objects, so the moto server must run in this process (``moto.server.ThreadedMotoServer``). Hourly
+CloudWatch ``Invocations`` for every live endpoint-variant hour go in with PutMetricData, and
+``CPUUtilization``/``GPUUtilization`` of every instance-backed variant for the last
+UTILIZATION_DAYS. Like production, CloudWatch runs ahead of the bill: metrics and prediction logs go
+on to `metrics_through` (one to two days past the bill's end, never past the current hour).
 
 Accounts: moto files each request under the account of the access key that signed it, and keys
 returned by ``sts:AssumeRole`` belong to the role's account. Seeding assumes
@@ -28,13 +31,51 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pipelines.demo.catalog import HOUR, DemoCatalog, unit
+from pipelines.demo.catalog import DAY, HOUR, DemoCatalog, unit
+from pipelines.demo.usage.sagemaker import WARM_POOL_SECONDS, warm_pool_seconds
 
 DEMO_ROLE_NAME = "mlcost-demo"
 PUT_METRIC_BATCH = 500  # PutMetricData accepts up to 1000 datums per call
 # Served outside SageMaker (a container on the team's own cluster): predictions without SageMaker
 # cost, only in the prediction logs.
 OUTSIDE_MODEL = {"model_name": "fraud-rules", "team": "risk", "rate": 900}
+# Utilization metrics go in for the last this many days only: enough for any CloudWatch lookback
+# the demo reads, and moto scans every datapoint of a metric on each GetMetricData.
+UTILIZATION_DAYS = 35
+# vCPUs and GPUs of the demo's hosting instance types (CloudWatch sums utilization over them).
+INSTANCE_CAPACITY = {
+    "ml.c5.2xlarge": (8, 0),
+    "ml.c5.4xlarge": (16, 0),
+    "ml.g4dn.xlarge": (4, 1),
+    "ml.g4dn.2xlarge": (8, 1),
+    "ml.g5.12xlarge": (48, 4),
+    "ml.m5.large": (2, 0),
+    "ml.m5.xlarge": (4, 0),
+    "ml.m5.2xlarge": (8, 0),
+    "ml.m5.4xlarge": (16, 0),
+    "ml.p3.2xlarge": (8, 1),
+    "ml.p3.8xlarge": (32, 4),
+    "ml.p3.16xlarge": (64, 8),
+}
+# Share of an instance busy at the endpoint's peak traffic: the demo's endpoints are over-provisioned,
+# as most are; the dev endpoint is mostly idle.
+PEAK_UTILIZATION = {
+    "churn-prod": 0.35,
+    "fraud-detector-prod": 0.45,
+    "embeddings-async": 0.30,
+    "search-mme": 0.55,
+    "forecast-v1": 0.20,
+    "forecast-dev": 0.10,
+}
+
+
+def metrics_through(catalog: DemoCatalog, now: dt.datetime | None = None) -> dt.datetime:
+    """End of the CloudWatch metrics and prediction logs: CloudWatch is near real time while the
+    bill lags, so up to two days past the bill (catalog.data_through), but never past the current
+    hour, and at least one day past the bill."""
+    now = now or dt.datetime.now(dt.UTC)
+    current_hour = now.replace(minute=0, second=0, microsecond=0)
+    return max(catalog.data_through + DAY, min(catalog.data_through + 2 * DAY, current_hour))
 
 
 def demo_role_arns(catalog: DemoCatalog) -> list[str]:
@@ -157,16 +198,20 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
         stopping = {"MaxRuntimeInSeconds": max(86400, j.training_seconds + 3600)}
         if j.max_wait_seconds:
             stopping["MaxWaitTimeInSeconds"] = j.max_wait_seconds
+        resources = {
+            "InstanceType": j.instance_type,
+            "InstanceCount": j.instance_count,
+            "VolumeSizeInGB": j.volume_size_gb,
+        }
+        warm_pool = warm_pool_seconds(j)
+        if warm_pool:
+            resources["KeepAlivePeriodInSeconds"] = WARM_POOL_SECONDS
         client("sagemaker", j.account_id, j.region).create_training_job(
             TrainingJobName=j.training_job_name,
             AlgorithmSpecification={"TrainingImage": j.image, "TrainingInputMode": "File"},
             RoleArn=_role(j.account_id),
             OutputDataConfig={"S3OutputPath": f"s3://mlcost-demo-models/{j.model_name}/"},
-            ResourceConfig={
-                "InstanceType": j.instance_type,
-                "InstanceCount": j.instance_count,
-                "VolumeSizeInGB": j.volume_size_gb,
-            },
+            ResourceConfig=resources,
             StoppingCondition=stopping,
             EnableManagedSpotTraining=j.is_managed_spot,
             Tags=_tags(j.tags),
@@ -181,6 +226,12 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
         job.final_metric_data_list = [
             {"MetricName": k, "Value": v, "Timestamp": _naive(j.ended_at)} for k, v in j.final_metrics.items()
         ]
+        if warm_pool:
+            # moto has no warm pools: DescribeTrainingJob returns this attribute as WarmPoolStatus.
+            job.warm_pool_status = {
+                "Status": "Terminated",
+                "ResourceRetainedBillableTimeInSeconds": warm_pool,
+            }
         if j.tuning_job_name:
             job.tuning_job_arn = (
                 f"arn:aws:sagemaker:{j.region}:{j.account_id}:hyper-parameter-tuning-job/{j.tuning_job_name}"
@@ -251,7 +302,10 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
         notebook.status = n.status
         counts["notebooks"] += 1
 
-    counts["invocation_datapoints"] = _put_invocations(catalog, client)
+    through = metrics_through(catalog)
+    counts["invocation_datapoints"] = _put_invocations(catalog, client, through)
+    counts["utilization_datapoints"] = _put_utilization(catalog, client, through)
+    counts["training_utilization_datapoints"] = _put_training_utilization(catalog, client, through)
     return counts
 
 
@@ -275,7 +329,106 @@ def _hours(start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
         hour += HOUR
 
 
-def _put_invocations(catalog: DemoCatalog, client) -> int:
+def _put(client, account: str, region: str, namespace: str, datums: list[dict]) -> int:
+    cw = client("cloudwatch", account, region)
+    for i in range(0, len(datums), PUT_METRIC_BATCH):
+        cw.put_metric_data(Namespace=namespace, MetricData=datums[i : i + PUT_METRIC_BATCH])
+    return len(datums)
+
+
+def utilization(
+    catalog: DemoCatalog, endpoint_name: str, variant_name: str, hour_start: dt.datetime
+) -> float:
+    """Share of a variant's instances busy in an hour (0 to 1): a little background load plus the
+    hour's invocations relative to the variant's peak (about twice its mean), scaled to the
+    endpoint's PEAK_UTILIZATION."""
+    peak = 2.0 * catalog.mean_hourly_invocations(endpoint_name, variant_name)
+    load = catalog.hourly_invocations(endpoint_name, variant_name, hour_start) / max(peak, 1.0)
+    return min(0.98, 0.03 + PEAK_UTILIZATION[endpoint_name] * load)
+
+
+def _put_utilization(catalog: DemoCatalog, client, through: dt.datetime) -> int:
+    """PutMetricData of CPUUtilization (and GPUUtilization on GPU instances) per instance-backed
+    variant and hour, as SageMaker reports them: summed over the instance's vCPUs or GPUs."""
+    total = 0
+    start = max(catalog.history_start, through - UTILIZATION_DAYS * DAY)
+    for e in catalog.endpoints:
+        datums = []
+        for v in e.variants:
+            if v.serverless_memory_mb or v.instance_type not in INSTANCE_CAPACITY:
+                continue
+            vcpus, gpus = INSTANCE_CAPACITY[v.instance_type]
+            dims = [
+                {"Name": "EndpointName", "Value": e.endpoint_name},
+                {"Name": "VariantName", "Value": v.variant_name},
+            ]
+            for hour in _hours(start, through):
+                if not e.is_alive(hour):
+                    continue
+                used = utilization(catalog, e.endpoint_name, v.variant_name, hour)
+                # GPU inference keeps the CPUs mostly free; CPU inference is the CPU's load.
+                cpu = 0.05 + 0.25 * used if gpus else used
+                metrics = [("CPUUtilization", 100.0 * vcpus * cpu)]
+                if gpus:
+                    metrics.append(("GPUUtilization", 100.0 * gpus * used))
+                for name, value in metrics:
+                    datums.append(
+                        {
+                            "MetricName": name,
+                            "Dimensions": dims,
+                            "Timestamp": hour,
+                            "Value": round(value, 3),
+                            "Unit": "Percent",
+                        }
+                    )
+        total += _put(client, e.account_id, e.region, "/aws/sagemaker/Endpoints", datums)
+    return total
+
+
+def training_utilization(catalog: DemoCatalog, job, host: str, hour_start: dt.datetime) -> float:
+    """Share of a training host busy in an hour: completed jobs keep their accelerators busy, jobs
+    that failed or were stopped mostly waited."""
+    busy = 0.85 if job.status == "Completed" else 0.3
+    epoch_hour = int(hour_start.timestamp()) // 3600
+    return min(
+        0.99, busy * (0.9 + 0.2 * unit(catalog.seed, "train-util", job.training_job_name, host, epoch_hour))
+    )
+
+
+def _put_training_utilization(catalog: DemoCatalog, client, through: dt.datetime) -> int:
+    """PutMetricData of CPUUtilization (and GPUUtilization on GPU instances) per training host
+    (<job>/algo-<n>) and hour the job trained, for jobs of the last UTILIZATION_DAYS."""
+    start = max(catalog.history_start, through - UTILIZATION_DAYS * DAY)
+    datums: dict[tuple[str, str], list[dict]] = {}
+    for j in catalog.training_jobs:
+        end = j.started_at + dt.timedelta(seconds=j.training_seconds)
+        if end <= start or j.instance_type not in INSTANCE_CAPACITY:
+            continue
+        vcpus, gpus = INSTANCE_CAPACITY[j.instance_type]
+        for i in range(1, j.instance_count + 1):
+            host = f"{j.training_job_name}/algo-{i}"
+            for hour in _hours(j.started_at, end):
+                used = training_utilization(catalog, j, host, hour)
+                metrics = [("CPUUtilization", 100.0 * vcpus * (0.2 + 0.2 * used if gpus else used))]
+                if gpus:
+                    metrics.append(("GPUUtilization", 100.0 * gpus * used))
+                for name, value in metrics:
+                    datums.setdefault((j.account_id, j.region), []).append(
+                        {
+                            "MetricName": name,
+                            "Dimensions": [{"Name": "Host", "Value": host}],
+                            "Timestamp": hour,
+                            "Value": round(value, 3),
+                            "Unit": "Percent",
+                        }
+                    )
+    return sum(
+        _put(client, account, region, "/aws/sagemaker/TrainingJobs", batch)
+        for (account, region), batch in sorted(datums.items())
+    )
+
+
+def _put_invocations(catalog: DemoCatalog, client, through: dt.datetime) -> int:
     """PutMetricData of every live endpoint-variant hour's invocations (explicit timestamps)."""
     total = 0
     for e in catalog.endpoints:
@@ -285,7 +438,7 @@ def _put_invocations(catalog: DemoCatalog, client) -> int:
                 {"Name": "EndpointName", "Value": e.endpoint_name},
                 {"Name": "VariantName", "Value": v.variant_name},
             ]
-            for hour in _hours(catalog.history_start, catalog.data_through):
+            for hour in _hours(catalog.history_start, through):
                 if not e.is_alive(hour):
                     continue
                 datums.append(
@@ -297,10 +450,7 @@ def _put_invocations(catalog: DemoCatalog, client) -> int:
                         "Unit": "None",
                     }
                 )
-        cw = client("cloudwatch", e.account_id, e.region)
-        for i in range(0, len(datums), PUT_METRIC_BATCH):
-            cw.put_metric_data(Namespace="AWS/SageMaker", MetricData=datums[i : i + PUT_METRIC_BATCH])
-        total += len(datums)
+        total += _put(client, e.account_id, e.region, "AWS/SageMaker", datums)
     return total
 
 
@@ -319,6 +469,7 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
     - ``outside-sagemaker/<model>-<YYYY-MM>.csv``: the model served outside SageMaker, no endpoint.
     """
     out = Path(out_dir)
+    through = metrics_through(catalog)
     written: list[Path] = []
     months: dict[str, list[dict]] = {}
     for e in catalog.endpoints:
@@ -326,7 +477,7 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
         if not multi:
             continue
         rows_by_month: dict[str, list[dict]] = {}
-        for hour in _hours(catalog.history_start, catalog.data_through):
+        for hour in _hours(catalog.history_start, through):
             if not e.is_alive(hour):
                 continue
             for v in multi:
@@ -348,7 +499,7 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
             pq.write_table(pa.Table.from_pylist(rows), path)
             written.append(path)
 
-    for hour in _hours(catalog.history_start, catalog.data_through):
+    for hour in _hours(catalog.history_start, through):
         months.setdefault(f"{hour:%Y-%m}", []).append(
             {
                 "timestamp": hour.isoformat().replace("+00:00", "Z"),

@@ -260,6 +260,15 @@ class DemoCatalog:
         weekly = 0.65 if weekday >= 5 else 1.0
         return int(round(spec["rate"] * share * diurnal * weekly * (0.85 + 0.3 * noise)))
 
+    def mean_hourly_invocations(self, endpoint_name: str, variant_name: str | None = None) -> float:
+        """The long-run mean of hourly_invocations over a week's hours, of one variant or all: what
+        a serverless endpoint's compute accrues at."""
+        spec = _ENDPOINT_SPECS[endpoint_name]
+        shares = spec["variant_share"]
+        share = sum(shares.values()) if variant_name is None else shares.get(variant_name, 0.0)
+        # diurnal mean 0.6, weekly mean (5 x 1.0 + 2 x 0.65) / 7, noise mean 1.0
+        return spec["rate"] * share * 0.6 * (5 + 2 * 0.65) / 7
+
     def hourly_model_predictions(self, endpoint_name: str, model_name: str, hour_start: dt.datetime) -> int:
         """Predictions one model served on an endpoint in an hour; on the multi-model endpoint the
         per-model counts of an hour sum exactly to the endpoint's invocations in that hour."""
@@ -320,6 +329,7 @@ _ENDPOINT_SPECS: dict[str, dict] = {
     "search-mme": {"rate": 6000, "variant_share": {"AllTraffic": 1.0}, "idle": False},
     "forecast-v1": {"rate": 250, "variant_share": {"AllTraffic": 1.0}, "idle": False},
     "forecast-dev": {"rate": 40, "variant_share": {"AllTraffic": 1.0}, "idle": True},
+    "forecast-serverless": {"rate": 250, "variant_share": {"AllTraffic": 1.0}, "idle": False},
 }
 
 # Training per model and month: job count, instance types, counts, hours, share on managed spot,
@@ -541,6 +551,19 @@ def build_catalog(seed: int = 7, as_of: dt.date | None = None, months: int = 3) 
             "planning",
             "prod",
             deleted=mid.replace(minute=29, second=0, microsecond=0),
+        ),
+        # forecast-v1's successor: serverless, billed per second of compute, no instances to idle.
+        endpoint(
+            "forecast-serverless",
+            prod,
+            "us-east-1",
+            mid.replace(minute=29, second=0, microsecond=0) - dt.timedelta(hours=2),
+            [DemoVariant("AllTraffic", ["forecast"], None, 0, serverless_memory_mb=4096)],
+            "clean",
+            "forecast",
+            "risk",
+            "planning",
+            "prod",
         ),
         endpoint(
             "forecast-dev",

@@ -36,9 +36,10 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     """Run every sql/ingest/create_*.sql (each is `create ... if not exists`), schema first.
 
     Every raw table exists even before its source is configured, so dbt staging models always
-    have something to select from.
+    have something to select from. Then every sql/ingest/add_*.sql (`alter table ... add column if
+    not exists`), so warehouses made before a column existed get it.
     """
-    for file in _create_files():
+    for file in _create_files() + sorted((sql.SQL_DIR / "ingest").glob("add_*.sql")):
         conn.execute(sql.load(f"ingest/{file.stem}"))
 
 

@@ -1,5 +1,6 @@
 -- One row per SageMaker training job (DescribeTrainingJob), upserted by ARN, so training compute on
--- the bill can be attributed to a job, its tuning job and its tags; see docs/sagemaker.md.
+-- the bill can be attributed to a job, its tuning job and its tags, and its warm pool (kept alive
+-- after the job, billed while it waits) measured; see docs/sagemaker.md.
 create table if not exists raw.sagemaker_training_jobs (
     training_job_name varchar not null,
     training_job_arn varchar primary key,
@@ -26,5 +27,8 @@ create table if not exists raw.sagemaker_training_jobs (
     tags_original map(varchar, varchar),
     account_id varchar not null,
     region varchar not null,
-    fetched_at timestamp not null
+    fetched_at timestamp not null,
+    keep_alive_seconds bigint,
+    warm_pool_billable_seconds bigint,
+    warm_pool_status varchar
 )

@@ -180,7 +180,9 @@ def test_multi_model_container_and_tuning_job():
                     {"InstanceType": "ml.c5.xlarge", "InstanceCount": 2, "InstanceGroupName": "b"},
                 ],
                 "VolumeSizeInGB": 10,
+                "KeepAlivePeriodInSeconds": 900,
             },
+            "WarmPoolStatus": {"Status": "Terminated", "ResourceRetainedBillableTimeInSeconds": 900},
             "FinalMetricDataList": [{"MetricName": "validation:rmse", "Value": 0.25}],
         },
         [],
@@ -190,6 +192,11 @@ def test_multi_model_container_and_tuning_job():
     assert (job["billable_seconds"], job["training_seconds"], job["is_managed_spot"]) == (41, 120, True)
     assert (job["instance_type"], job["instance_count"]) == ("ml.p3.2xlarge", 3)
     assert job["final_metrics"] == {"validation:rmse": 0.25}
+    assert (job["keep_alive_seconds"], job["warm_pool_status"], job["warm_pool_billable_seconds"]) == (
+        900,
+        "Terminated",
+        900,
+    )
 
 
 @pytest.mark.parametrize(

@@ -72,3 +72,18 @@ def test_prediction_rows_insert_with_the_derived_schema(warehouse):
     assert warehouse.execute("select endpoint_name, predictions from raw.prediction_counts").fetchall() == [
         ("e", 7)
     ]
+
+
+def test_a_warehouse_made_before_warm_pools_gets_the_columns(tmp_path):
+    conn = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        conn.execute("create schema raw")
+        ddl = sql.load("ingest/create_sagemaker_training_jobs")
+        old = ddl.split("fetched_at timestamp not null,")[0] + "fetched_at timestamp not null)"
+        conn.execute(old)
+        ensure_raw_tables(conn)
+        ensure_raw_tables(conn)  # idempotent
+        stored = conn.execute("select * from raw.sagemaker_training_jobs limit 0").fetch_arrow_table()
+        assert stored.schema.names == raw_schema("sagemaker_training_jobs").names
+    finally:
+        conn.close()

@@ -193,6 +193,17 @@ def test_cost_per_prediction_counts_idle_hours_and_is_null_without_predictions(b
     assert rows[("2025-03-02", "recs-mme", "recs-container")][0] == 0
     assert rows[("2025-03-02", "recs-mme", "recs-container")][3] is None
     assert rows[("2025-03-02", "recs-mme", "recs-container")][4] is None
+    # The bill runs through 2025-03-02: the next day's cost so far gives no cost per prediction.
+    reasons = dict(
+        query(
+            warehouse,
+            "select usage_date::varchar || ' ' || endpoint_name || ' ' || model_name, cost_per_prediction_reason"
+            " from marts.cost_per_prediction where account_id = '012345678901' and region = 'us-east-1'",
+        )
+    )
+    assert reasons["2025-03-01 churn-prod churn-model"] is None
+    assert reasons["2025-03-02 recs-mme recs-container"] == "no_predictions"
+    assert reasons["2025-03-03 churn-prod churn-model"] == "bill_not_complete"
 
 
 def test_budget_projection_follows_the_documented_arithmetic(built):

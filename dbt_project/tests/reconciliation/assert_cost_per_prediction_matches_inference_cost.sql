@@ -30,5 +30,6 @@ full outer join by_model
     on
         per_prediction.usage_date = by_model.usage_date
         and per_prediction.billing_currency is not distinct from by_model.billing_currency
--- A day with predictions but no cost has a row without currency and cost 0 on one side only.
+-- A day with predictions but no cost has a row without currency and cost 0 or NULL (bill not complete)
+-- on one side only.
 where coalesce(per_prediction.inference_cost, 0) <> coalesce(by_model.inference_cost, 0)

@@ -1,4 +1,4 @@
-"""Prediction counts and endpoint utilization, one UTC day per partition.
+"""Prediction counts, endpoint utilization and training job utilization, one UTC day per partition.
 
 Sources: CloudWatch (the SageMakerSource resource: every account and region) and application
 prediction logs (the PredictionLogs resource). All reads happen first; then the partition's hours are
@@ -24,6 +24,7 @@ from pipelines.lib.sagemaker.predictions import (
     PARTITIONS_START,
     cloudwatch_rows,
     days_to_refresh,
+    known_training_jobs,
     known_variants,
     log_counts_rows,
     replace_window,
@@ -59,10 +60,12 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _cloudwatch(context, fetch_rows, warehouse, sagemaker, start, end, fetched_at, failures):
+def _cloudwatch(
+    context, fetch_rows, warehouse, sagemaker, start, end, fetched_at, failures, stored=known_variants
+):
     def known(first: datetime, last: datetime):
         with warehouse.get_connection() as conn:
-            return known_variants(conn, first, last)
+            return stored(conn, first, last)
 
     return cloudwatch_rows(
         fetch_rows,
@@ -187,6 +190,54 @@ def endpoint_utilization(
     )
 
 
+@dg.asset(
+    key=["raw", "training_job_utilization"],
+    partitions_def=prediction_days,
+    group_name="ingest",
+    kinds={"duckdb", "sagemaker", "cloudwatch"},
+    pool="duckdb",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[dg.AssetKey(["raw", "sagemaker_training_jobs"])],
+)
+def training_job_utilization(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, sagemaker: SageMakerSource
+) -> dg.MaterializeResult:
+    """One row per hour, training job host and metric (CPU, GPU, GPU memory utilization): average, maximum and sample count from CloudWatch, for the stored jobs that ran that day."""
+    start, end = _window(context)
+    fetched_at = _now()
+    failures: list[str] = []
+    rows: list[dict] = []
+    scopes: list[dict] = []
+    if sagemaker.region_list:
+        rows, scopes = _cloudwatch(
+            context,
+            cloudwatch.training_utilization_rows,
+            warehouse,
+            sagemaker,
+            start,
+            end,
+            fetched_at,
+            failures,
+            stored=known_training_jobs,
+        )
+    else:
+        context.log.info(
+            "SAGEMAKER_REGIONS is not set: training job utilization skipped, empty table created."
+        )
+
+    incoming = rows_table("training_job_utilization", rows)
+    with warehouse.get_connection() as conn:
+        replace_window(conn, "training_job_utilization", incoming, scopes)
+
+    _fail(f"Training job utilization for {start:%Y-%m-%d}..{end:%Y-%m-%d}", failures)
+    return dg.MaterializeResult(
+        metadata={
+            "rows_written": incoming.num_rows,
+            "training_jobs": len({r["training_job_name"] for r in rows}),
+        }
+    )
+
+
 @dg.asset_check(asset=prediction_counts, pool="duckdb", blocking=False)
 def prediction_counts_grain_is_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """One row per hour, source, endpoint, variant, model, account and region; no negative counts."""
@@ -201,16 +252,18 @@ def prediction_counts_grain_is_unique(warehouse: DuckDBResource) -> dg.AssetChec
 
 ingest_predictions = dg.define_asset_job(
     "ingest_predictions",
-    selection=dg.AssetSelection.assets(prediction_counts, endpoint_utilization),
+    selection=dg.AssetSelection.assets(prediction_counts, endpoint_utilization, training_job_utilization),
     partitions_def=prediction_days,
-    description="One UTC day of prediction counts (CloudWatch, prediction logs) and endpoint utilization.",
+    description=(
+        "One UTC day of prediction counts (CloudWatch, prediction logs), endpoint and training job utilization."
+    ),
 )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=[prediction_counts, endpoint_utilization],
+        assets=[prediction_counts, endpoint_utilization, training_job_utilization],
         asset_checks=[prediction_counts_grain_is_unique],
         jobs=[ingest_predictions],
     )

@@ -25,6 +25,9 @@ SAGEMAKER_RATES = {
     "ml.p3.16xlarge": 28.152,
 }
 GP2_GB_MONTH = 0.14  # SageMaker ML storage, USD per GB-month
+SERVERLESS_GB_SECOND = 0.00002  # Serverless Inference, USD per GB-second of compute (us-east-1)
+SERVERLESS_SECONDS_PER_INVOCATION = 0.8  # mean compute time of one forecast request
+WARM_POOL_SECONDS = 1800  # KeepAlivePeriodInSeconds of the demo's warm pools
 SP_COVERED_ENDPOINTS = ("churn-prod", "fraud-detector-prod")  # the Savings Plan covers these
 GP2_DESCRIPTION = "${:g} per GB-Mo of ML General Purpose SSD (gp2) storage in {}"
 
@@ -37,9 +40,13 @@ def sagemaker_streams(catalog: DemoCatalog) -> UsageStreams:
 
 
 def _endpoints(catalog: DemoCatalog, streams: UsageStreams) -> None:
-    """Hosting instances and their ML storage volumes, per endpoint and variant."""
+    """Hosting instances and their ML storage volumes, per endpoint and variant; serverless
+    variants bill seconds of compute at their memory size instead."""
     for endpoint in catalog.endpoints:
         for variant in endpoint.variants:
+            if variant.serverless_memory_mb:
+                _serverless(catalog, endpoint, variant, streams)
+                continue
             it = variant.instance_type
             family = "AsyncInf" if endpoint.is_async else "Host"
             covered = "sp" if endpoint.endpoint_name in SP_COVERED_ENDPOINTS else None
@@ -62,6 +69,8 @@ def _endpoints(catalog: DemoCatalog, streams: UsageStreams) -> None:
                 f"${SAGEMAKER_RATES[it]:g} per Hosting {it} hour in {LOCATIONS[endpoint.region]}",
             )
         volume_gb = 30 * sum(v.instance_count for v in endpoint.variants)
+        if not volume_gb:
+            continue
         streams.add(
             endpoint.account_id,
             endpoint.region,
@@ -80,12 +89,45 @@ def _endpoints(catalog: DemoCatalog, streams: UsageStreams) -> None:
         )
 
 
+def _serverless(catalog: DemoCatalog, endpoint, variant, streams: UsageStreams) -> None:
+    """Serverless inference: compute seconds at the variant's memory size, accruing at the
+    endpoint's mean hourly invocations x SERVERLESS_SECONDS_PER_INVOCATION."""
+    gb = variant.serverless_memory_mb // 1024
+    rate = SERVERLESS_GB_SECOND * gb
+    streams.add(
+        endpoint.account_id,
+        endpoint.region,
+        "AmazonSageMaker",
+        "ML Serverless Inference",
+        f"ServerlessInf:Mem-{gb}GB",
+        "RunInstance",
+        endpoint.arn,
+        "Second",
+        rate,
+        catalog.mean_hourly_invocations(endpoint.endpoint_name) * SERVERLESS_SECONDS_PER_INVOCATION,
+        endpoint.created_at,
+        endpoint.deleted_at,
+        endpoint.tags,
+        description=f"${rate:g} per second of Serverless Inference ({gb} GB) in {LOCATIONS[endpoint.region]}",
+    )
+
+
+def warm_pool_seconds(job) -> int:
+    """Seconds the job's warm pool was kept (and billed) after it: completed on-demand GPU jobs
+    keep their instances for WARM_POOL_SECONDS for the next run (warm pools do not work with
+    managed spot)."""
+    if job.is_managed_spot or job.status != "Completed":
+        return 0
+    return WARM_POOL_SECONDS if job.instance_type.startswith(("ml.g", "ml.p")) else 0
+
+
 def _training_jobs(catalog: DemoCatalog, streams: UsageStreams) -> None:
     """Training instances (on-demand or managed spot) and their storage, per job."""
     for job in catalog.training_jobs:
         it = job.instance_type
         # Billed seconds accrue evenly while the job trains; spot jobs bill only billable_seconds.
-        end = job.started_at + dt.timedelta(seconds=job.training_seconds)
+        # A warm pool keeps the instances (billed as training) for the keep-alive period after the job.
+        end = job.started_at + dt.timedelta(seconds=job.training_seconds + warm_pool_seconds(job))
         qty = job.instance_count * job.billable_seconds / job.training_seconds
         usage = f"TrSpt:{it}" if job.is_managed_spot else f"Train:{it}"
         kind = "Managed Spot Training" if job.is_managed_spot else "Training"

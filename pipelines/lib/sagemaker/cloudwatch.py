@@ -32,6 +32,8 @@ UTILIZATION_METRICS = (
     ("AWS/SageMaker", "ModelLatency"),
 )
 VARIANT_DIMENSIONS = {"EndpointName", "VariantName"}
+TRAINING_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+TRAINING_METRICS = ("CPUUtilization", "GPUUtilization", "GPUMemoryUtilization")
 
 
 @dataclass(frozen=True)
@@ -229,4 +231,65 @@ def utilization_rows(
                     "fetched_at": fetched_at,
                 }
             )
+    return rows
+
+
+@dataclass(frozen=True)
+class TrainingJobHosts:
+    """A training job's hosts (algo-1 .. algo-<instance_count>) and the hours it ran in a window."""
+
+    training_job_name: str
+    instance_count: int
+    from_at: datetime
+    to_at: datetime
+
+    def series(self) -> list[Series]:
+        return [
+            Series(TRAINING_NAMESPACE, metric, (("Host", f"{self.training_job_name}/algo-{i}"),))
+            for i in range(1, max(self.instance_count, 1) + 1)
+            for metric in TRAINING_METRICS
+        ]
+
+
+def training_utilization_rows(
+    client,
+    account_id: str,
+    region: str,
+    start: datetime,
+    end: datetime,
+    fetched_at: datetime,
+    jobs: list[TrainingJobHosts] | None = None,
+    discover: bool = False,
+) -> list[dict]:
+    """raw.training_job_utilization rows for the known jobs that ran in [start, end): Average,
+    Maximum and SampleCount per host, metric and hour. Each job is asked only for the hours it ran
+    (a window of many days holds many short jobs). ``discover`` is unused: hosts come from the
+    stored training jobs (ListMetrics would list every host of two weeks of jobs)."""
+    stats = ("Average", "Maximum", "SampleCount")
+    rows = []
+    for job in jobs or []:
+        job_start = max(start, job.from_at.replace(minute=0, second=0, microsecond=0))
+        job_end = min(end, job.to_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
+        if job_start >= job_end:
+            continue
+        series = job.series()
+        data = get_hourly(client, [(s, stat) for s in series for stat in stats], job_start, job_end)
+        for s in series:
+            for hour in sorted({h for stat in stats for h in data[(s, stat)]}):
+                if not start <= hour < end:
+                    continue
+                rows.append(
+                    {
+                        "hour_start": hour,
+                        "training_job_name": job.training_job_name,
+                        "host": dict(s.dimensions)["Host"],
+                        "metric_name": s.metric_name,
+                        "average": data[(s, "Average")].get(hour),
+                        "maximum": data[(s, "Maximum")].get(hour),
+                        "sample_count": data[(s, "SampleCount")].get(hour),
+                        "account_id": account_id,
+                        "region": region,
+                        "fetched_at": fetched_at,
+                    }
+                )
     return rows

@@ -91,6 +91,8 @@ def training_job_row(
     stopping = d.get("StoppingCondition") or {}
     algorithm = d.get("AlgorithmSpecification") or {}
     tuning_arn = d.get("TuningJobArn")
+    # Warm pools keep the instances after the job (KeepAlivePeriodInSeconds) and bill them meanwhile.
+    warm_pool = d.get("WarmPoolStatus") or {}
     row = {
         "training_job_name": d["TrainingJobName"],
         "training_job_arn": d["TrainingJobArn"],
@@ -115,6 +117,9 @@ def training_job_row(
         "final_metrics": {
             m["MetricName"]: float(m["Value"]) for m in d.get("FinalMetricDataList") or [] if "Value" in m
         },
+        "keep_alive_seconds": _int(resources.get("KeepAlivePeriodInSeconds")),
+        "warm_pool_status": warm_pool.get("Status"),
+        "warm_pool_billable_seconds": _int(warm_pool.get("ResourceRetainedBillableTimeInSeconds")),
     }
     return row | _common(d["TrainingJobArn"], tags, fetched_at)
 

@@ -102,6 +102,22 @@ def known_variants(
     return known
 
 
+def known_training_jobs(
+    conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> dict[tuple[str, str], list[cloudwatch.TrainingJobHosts]]:
+    """(account, region) -> the stored training jobs that ran in the window, with their hours in it."""
+    ensure_raw_tables(conn)
+    rows = conn.execute(
+        sql.load("ingest/select_training_job_hosts"), {"start_at": start, "end_at": end}
+    ).fetchall()
+    known: dict[tuple[str, str], list[cloudwatch.TrainingJobHosts]] = {}
+    for account_id, region, job, instance_count, from_at, to_at in rows:
+        known.setdefault((account_id, region), []).append(
+            cloudwatch.TrainingJobHosts(job, instance_count, from_at, to_at)
+        )
+    return known
+
+
 class Log(Protocol):
     """Where progress and failures are told (a Dagster run's log manager, a logging.Logger)."""
 

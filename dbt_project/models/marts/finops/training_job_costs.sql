@@ -12,6 +12,30 @@ costs as (
     select * from {{ ref('cost_attribution') }}
 ),
 
+host_metrics as (
+    select * from {{ ref('stg_sagemaker__training_job_utilization') }}
+),
+
+-- How busy the job's instances were: CloudWatch's hourly averages over the job's hosts and hours
+-- (summed over GPUs or vCPUs by CloudWatch) per GPU or vCPU of the instance type, 0 to 100.
+job_utilization as (
+    select
+        host_metrics.training_job_name,
+        host_metrics.account_id,
+        host_metrics.region,
+        avg(host_metrics.average) filter (where host_metrics.metric_name = 'GPUUtilization')
+        / nullif(any_value({{ instance_gpus('jobs.instance_type') }}), 0) as gpu_utilization_pct,
+        avg(host_metrics.average) filter (where host_metrics.metric_name = 'CPUUtilization')
+        / nullif(any_value({{ instance_vcpus('jobs.instance_type') }}), 0) as cpu_utilization_pct
+    from host_metrics
+    inner join jobs
+        on
+            host_metrics.training_job_name = jobs.training_job_name
+            and host_metrics.account_id = jobs.account_id
+            and host_metrics.region = jobs.region
+    group by host_metrics.training_job_name, host_metrics.account_id, host_metrics.region
+),
+
 -- Per job and billing currency: amounts in different currencies are never added up.
 billed_jobs as (
     select
@@ -102,7 +126,7 @@ job_rows as (
     select * from unbilled_currencies
 ),
 
-final as (
+costed as (
     select
         jobs.training_job_name,
         jobs.training_job_arn,
@@ -149,7 +173,17 @@ final as (
         end as cost_source,
         jobs.algorithm,
         jobs.tuning_job_name,
-        jobs.final_metrics
+        jobs.final_metrics,
+        jobs.keep_alive_seconds,
+        jobs.warm_pool_status,
+        jobs.warm_pool_billable_seconds,
+        job_utilization.gpu_utilization_pct,
+        job_utilization.cpu_utilization_pct,
+        -- Warm pool instances are billed on the job at its instance rate while they wait.
+        cast(
+            jobs.warm_pool_billable_seconds * coalesce(jobs.instance_count, 1) / 3600.0 * job_rates.hourly_rate
+            as decimal(38, 10)
+        ) as warm_pool_cost
     from jobs
     cross join aliases
     inner join job_rows on jobs.training_job_arn = job_rows.training_job_arn
@@ -157,6 +191,40 @@ final as (
         on
             job_rows.training_job_arn = job_rates.training_job_arn
             and job_rows.billing_currency = job_rates.billing_currency
+    left join job_utilization
+        on
+            jobs.training_job_name = job_utilization.training_job_name
+            and jobs.account_id = job_utilization.account_id
+            and jobs.region = job_utilization.region
+),
+
+-- Dollars, not only percentages. Managed spot bills billable_seconds of the training_seconds the job
+-- ran (SageMaker's own saving is 1 - billable / training seconds): its on-demand equivalent is the
+-- cost scaled to every training second, divided exactly in DECIMAL. A failed or stopped job's
+-- cost bought no model: it is wasted. Jobs of one hyperparameter tuning job roll up to it.
+final as (
+    select
+        *,
+        case
+            when is_managed_spot and billable_seconds > 0 and training_seconds > billable_seconds
+                then {{ divide_money('cost * training_seconds', 'billable_seconds') }}
+            else cost
+        end as on_demand_equivalent_cost,
+        case
+            when is_managed_spot and billable_seconds > 0 and training_seconds > billable_seconds
+                then {{ divide_money('cost * training_seconds', 'billable_seconds') }} - cost
+            when cost is not null then 0
+        end as spot_savings_cost,
+        status in ('Failed', 'Stopped') as is_wasted,
+        case when status in ('Failed', 'Stopped') then cost when cost is not null then 0 end as wasted_cost,
+        coalesce(tuning_job_name, training_job_name) as parent_job_name,
+        case when tuning_job_name is not null then 'hyperparameter-tuning-job' else 'training-job' end as parent_job_type,
+        sum(cost) over parent_job as parent_job_cost,
+        count(*) over parent_job as parent_job_training_jobs
+    from costed
+    window parent_job as (
+        partition by account_id, region, coalesce(tuning_job_name, training_job_name), billing_currency
+    )
 )
 
 select * from final

@@ -14,6 +14,9 @@ final as (
         algorithm,
         lower(tuning_job_name) as tuning_job_name,
         final_metrics,
+        keep_alive_seconds,
+        warm_pool_status,
+        warm_pool_billable_seconds,
         tags,
         fetched_at
     from latest
