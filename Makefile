@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
 
-.PHONY: setup demo test dev bench lint dbt-parse lock clean
+.PHONY: setup demo test dev bench bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,10 @@ dev: setup dbt-parse
 
 bench: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_ingest
+
+# The month-end forecast's SQL method against statsforecast on the 7-month demo (docs/forecasting.md).
+bench-forecast: setup dbt-parse
+	$(BIN)/python -m benchmarks.forecast_methods
 
 # CI runs this before `make test`. The dbt templater compiles the models without opening a warehouse
 # (:memory:), so lint works in a fresh clone. sql/ has its own templater (sql/.sqlfluff), which sqlfluff
