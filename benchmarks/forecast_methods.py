@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -42,7 +43,9 @@ MONTHS = 7
 SEED = 7
 SQL_METHOD = "SQL weekday medians"
 MODELS = [
-    m.strip() for m in os.environ.get("BENCH_FORECAST_MODELS", "AutoETS,AutoARIMA").split(",") if m.strip()
+    m.strip()
+    for m in os.environ.get("BENCH_FORECAST_MODELS", "AutoETS,AutoARIMA,AutoETS+jobs").split(",")
+    if m.strip()
 ]
 PATHS = int(os.environ.get("BENCH_FORECAST_PATHS", "500"))
 # What the warehouse is built from: a change to any of these rebuilds it.
@@ -94,48 +97,77 @@ def build_warehouse() -> Path:
     return warehouse
 
 
-def remaining_usage(model, y: np.ndarray, horizon: int, paths: int, seed: int = 0) -> dict[str, float]:
+class Series(NamedTuple):
+    case_id: str
+    usage: np.ndarray  # daily usage, the bill's first day to the as-of date
+    regular: np.ndarray  # the same, capped at the weekday medians
+    horizon: int  # days remaining in the month
+
+
+def remaining_usage(
+    model, y: np.ndarray, horizon: int, paths: int, seed: int = 0, excess: np.ndarray | None = None
+) -> dict[str, float]:
     """The sum of the next `horizon` days of daily usage from a statsforecast model fitted on `y`.
 
     remaining: the sum of the mean forecasts; remaining_low/high: the 10th and 90th percentiles of the
     sum over `paths` simulated paths (the 80% interval of the sum); steps_low/high: the per-day 80%
     intervals summed (too wide: they assume every day misses the same way). A day's usage is never
     below zero, so forecasts and paths are floored at zero day by day.
+
+    excess: with `y` the regular usage only (up to the weekday medians), the spend above them on the
+    last days (sporadic jobs). Each remaining day then adds its mean to the point, and each simulated
+    day a day drawn from it: jobs at the rate they occurred, never a job's day taken as the new level.
     """
     model.fit(y)
     predicted = model.predict(h=horizon, level=[80])
-    simulated = np.clip(model.simulate(h=horizon, n_paths=paths, seed=seed), 0, None)
-    low, high = np.quantile(simulated.sum(axis=1), [0.1, 0.9])
+    sums = np.clip(model.simulate(h=horizon, n_paths=paths, seed=seed), 0, None).sum(axis=1)
+    jobs = 0.0
+    if excess is not None:
+        jobs = float(excess.mean()) * horizon
+        sums = sums + np.random.default_rng(seed).choice(excess, size=(paths, horizon)).sum(axis=1)
+    low, high = np.quantile(sums, [0.1, 0.9])
     return {
-        "remaining": float(np.clip(predicted["mean"], 0, None).sum()),
+        "remaining": float(np.clip(predicted["mean"], 0, None).sum()) + jobs,
         "remaining_low": float(low),
         "remaining_high": float(high),
-        "steps_low": float(np.clip(predicted["lo-80"], 0, None).sum()),
-        "steps_high": float(np.clip(predicted["hi-80"], 0, None).sum()),
+        "steps_low": float(np.clip(predicted["lo-80"], 0, None).sum()) + jobs,
+        "steps_high": float(np.clip(predicted["hi-80"], 0, None).sum()) + jobs,
     }
 
 
+# The window int_budget_forecasts averages sporadic jobs over (forecast_excess_window_days).
+EXCESS_WINDOW_DAYS = 91
+
+
 def model_factory(name: str) -> Callable[[], object]:
+    """AutoETS, AutoARIMA, ...: statsforecast's model of that name with a weekly season. A name ending
+    in +jobs fits it on the regular usage and adds sporadic jobs as remaining_usage describes."""
     from statsforecast import models
 
-    return lambda: getattr(models, name)(season_length=7)
+    model = getattr(models, name.removesuffix("+jobs"))
+    return lambda: model(season_length=7)
 
 
-def fit_model(name: str, series: list[tuple[str, np.ndarray, int]]) -> tuple[list[dict], dict[str, float]]:
+def fit_model(name: str, series: list[Series]) -> tuple[list[dict], dict[str, float]]:
     """Every case's remaining usage by one model, and how long it took (the first call apart)."""
     started = time.perf_counter()
     make = model_factory(name)
+    jobs = name.endswith("+jobs")
     warm = np.tile([5.0, 6, 7, 6, 5, 1, 1], 6)
     remaining_usage(make(), warm, 7, 10)  # imports and first-call set-up, timed apart
     first_call = time.perf_counter() - started
     rows, fit_s, simulate_s = [], 0.0, 0.0
-    for case_id, y, horizon in series:
+    for case in series:
+        y = case.regular if jobs else case.usage
+        excess = (case.usage - case.regular)[-EXCESS_WINDOW_DAYS:] if jobs else None
         model = make()
         clock = time.perf_counter()
         model.fit(y)
         fit_s += time.perf_counter() - clock
         clock = time.perf_counter()
-        rows.append({"case_id": case_id, **remaining_usage(model, y, horizon, PATHS)})
+        rows.append(
+            {"case_id": case.case_id, **remaining_usage(model, y, case.horizon, PATHS, excess=excess)}
+        )
         simulate_s += time.perf_counter() - clock
     timings = {"first_call_s": first_call, "fit_s": fit_s, "forecast_and_simulate_s": simulate_s}
     return rows, timings
@@ -177,16 +209,17 @@ def sql_method_seconds(conn: duckdb.DuckDBPyConnection, compiled: str) -> float:
     return time.perf_counter() - started
 
 
-def usage_series(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, np.ndarray, int]]:
-    """(case, its daily usage up to its as-of date, days remaining) for every benchmarked case."""
+def usage_series(conn: duckdb.DuckDBPyConnection) -> list[Series]:
+    """Every benchmarked case's daily usage up to its as-of date."""
     data = conn.execute(sql.load("bench/select_forecast_bench_usage")).fetchnumpy()
-    ids, costs, horizons = data["case_id"], data["cost"], data["days_remaining"]
+    ids = data["case_id"]
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     return [
-        (str(ids[a]), np.asarray(costs[a:b], dtype=float), int(horizons[a]))
+        Series(str(ids[a]), np.asarray(data["cost"][a:b], dtype=float),
+               np.asarray(data["regular_cost"][a:b], dtype=float), int(data["days_remaining"][a]))
         for a, b in zip(starts, ends, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def add_forecasts(conn: duckdb.DuckDBPyConnection, results: dict[str, list[dict]]) -> None:

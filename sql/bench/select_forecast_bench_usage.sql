@@ -1,6 +1,8 @@
 -- The daily usage each benchmarked forecast may know (every day of the bill up to its as-of date, a
 -- day without cost counting as zero), read as int_budget_forecasts reads it: the budget's currency,
--- month-level charges left out. benchmarks/forecast_methods.py fits statsforecast's models on it.
+-- month-level charges left out. regular_cost is the day's usage up to the median of the same weekday
+-- over the last 4 weeks (the rest being sporadic jobs, as int_budget_forecasts splits it).
+-- benchmarks/forecast_methods.py fits statsforecast's models on them.
 with
 
 budgets as (
@@ -37,18 +39,41 @@ bill_days as (
             interval 1 day
         )) as date) as usage_date
     from periods
+),
+
+usage_daily as (
+    select
+        budgets.budget_name,
+        bill_days.usage_date,
+        coalesce(usage_costs.cost, 0) as cost
+    from budgets
+    cross join bill_days
+    left join usage_costs
+        on
+            budgets.budget_name = usage_costs.budget_name
+            and bill_days.usage_date = usage_costs.usage_date
+),
+
+weekday_medians as (
+    select
+        *,
+        median(cost) over (
+            partition by budget_name, dayofweek(usage_date)
+            order by usage_date
+            rows between 3 preceding and current row
+        ) as weekday_median
+    from usage_daily
 )
 
 select
     bench_cases.case_id,
     bench_cases.days_remaining,
-    bill_days.usage_date,
-    cast(coalesce(usage_costs.cost, 0) as double) as cost
+    weekday_medians.usage_date,
+    cast(weekday_medians.cost as double) as cost,
+    cast(least(weekday_medians.cost, weekday_medians.weekday_median) as double) as regular_cost
 from bench_cases
-inner join bill_days
-    on bench_cases.as_of_date >= bill_days.usage_date
-left join usage_costs
+inner join weekday_medians
     on
-        bench_cases.budget_name = usage_costs.budget_name
-        and bill_days.usage_date = usage_costs.usage_date
-order by bench_cases.case_id, bill_days.usage_date
+        bench_cases.budget_name = weekday_medians.budget_name
+        and bench_cases.as_of_date >= weekday_medians.usage_date
+order by bench_cases.case_id, weekday_medians.usage_date

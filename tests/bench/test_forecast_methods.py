@@ -30,6 +30,22 @@ def test_remaining_usage_sums_the_weekly_pattern_with_an_interval_of_the_sum():
     assert got["steps_high"] - got["steps_low"] > got["remaining_high"] - got["remaining_low"]
 
 
+def test_sporadic_jobs_count_at_their_rate_and_widen_the_interval():
+    from statsforecast.models import AutoETS
+
+    regular = np.tile([100.0, 110, 105, 120, 115, 40, 30], 8)
+    excess = np.zeros(56)
+    excess[[10, 40]] = 700.0  # two training runs in eight weeks: 25 a day
+
+    plain = bench.remaining_usage(AutoETS(season_length=7), regular, horizon=14, paths=300)
+    jobs = bench.remaining_usage(AutoETS(season_length=7), regular, horizon=14, paths=300, excess=excess)
+
+    assert jobs["remaining"] == pytest.approx(plain["remaining"] + 14 * 25.0)
+    # At least one job in the next 14 days: 40% likely. The high end holds one, the low end none.
+    assert jobs["remaining_high"] >= plain["remaining_high"] + 700 - 1
+    assert jobs["remaining_low"] == pytest.approx(plain["remaining_low"], rel=0.01)
+
+
 def test_methods_are_measured_on_the_same_cases_and_known_cost():
     conn = duckdb.connect()
     # Two budgets' months of 1,000: what the SQL method forecast, and the cost known as of the day.
