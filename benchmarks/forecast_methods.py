@@ -187,8 +187,12 @@ def cached_model_results(name: str, series) -> tuple[list[dict], dict[str, float
 
 
 def compile_sql_method(warehouse: Path) -> str:
-    """int_budget_forecasts as dbt runs it (before the benchmark opens the warehouse: dbt writes)."""
+    """int_budget_forecasts as dbt runs it, compiled once per warehouse build (dbt opens the file for
+    writing: before the benchmark, or another one running, holds it)."""
     target = WORK / "dbt_target"
+    done_before = sorted((target / "compiled").rglob("int_budget_forecasts.sql"))
+    if done_before:
+        return done_before[0].read_text()
     env = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "MLCOST_AS_OF_DATE": AS_OF.isoformat()}
     dbt = Path(sys.executable).parent / "dbt"
     done = subprocess.run(
