@@ -273,6 +273,8 @@ def main() -> int:
     print_table("Worst month-end error per budget (% of the month)",
                 conn.execute(sql.load("bench/select_forecast_bench_budgets")))  # fmt: skip
     print_table("Overall", conn.execute(sql.load("bench/select_forecast_bench_overall")))
+    print_table("Forecast alerts (from day 5) for a threshold relative to the month's final cost",
+                conn.execute(sql.load("bench/select_forecast_bench_alerts")))  # fmt: skip
     print("\nRuntime (s)")
     for method, timings in runtimes.items():
         print(f"  {method}: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))

@@ -6,6 +6,7 @@ select
     $method as method,
     case_id,
     budget_name,
+    billing_period,
     days_of_data,
     cast(month_cost as double) as month_cost,
     cast(forecast_cost as double) as forecast_cost,

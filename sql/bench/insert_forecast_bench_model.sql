@@ -6,6 +6,7 @@ select
     $method as method,
     bench_cases.case_id,
     bench_cases.budget_name,
+    bench_cases.billing_period,
     bench_cases.days_of_data,
     cast(bench_cases.month_cost as double) as month_cost,
     cast(bench_cases.known_cost as double) + model_results.remaining as forecast_cost,

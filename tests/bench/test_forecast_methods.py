@@ -53,10 +53,10 @@ def test_methods_are_measured_on_the_same_cases_and_known_cost():
         """
         create temp table bench_cases as
         select * from (values
-            ('a|2026-10-01|2026-10-04', 'a', 4, 1000.0, 1100.0, 1050.0, 1150.0, 400.0),
-            ('b|2026-10-01|2026-10-09', 'b', 9, 1000.0, 980.0, 900.0, 1060.0, 500.0)
-        ) as t(case_id, budget_name, days_of_data, month_cost, forecast_cost, forecast_low,
-               forecast_high, known_cost)
+            ('a|2026-10-01|2026-10-04', 'a', date '2026-10-01', 4, 1000.0, 1100.0, 1050.0, 1150.0, 400.0),
+            ('b|2026-10-01|2026-10-09', 'b', date '2026-10-01', 9, 1000.0, 980.0, 900.0, 1060.0, 500.0)
+        ) as t(case_id, budget_name, billing_period, days_of_data, month_cost, forecast_cost,
+               forecast_low, forecast_high, known_cost)
         """
     )
     model = [
