@@ -2,6 +2,7 @@
 -- sql/forecast/select_forecast_backtest_summary.sql counts them), with what the SQL method knew as
 -- of each day: benchmarks/forecast_methods.py forecasts the same cases' remaining daily usage with
 -- statsforecast and adds it to the same cost known (usage to date and month-level charges expected).
+-- $days_of_data: only these days of data (an empty list: every day).
 create or replace temp table bench_cases as
 select
     backtest.budget_name,
@@ -23,4 +24,10 @@ inner join intermediate.int_budget_forecasts as forecasts
         backtest.budget_name = forecasts.budget_name
         and backtest.billing_period = forecasts.billing_period
         and backtest.as_of_date = forecasts.as_of_date
-where backtest.history_days >= 28 and backtest.error_pct is not null
+where
+    backtest.history_days >= 28
+    and backtest.error_pct is not null
+    and (
+        len(cast($days_of_data as integer[])) = 0
+        or list_contains(cast($days_of_data as integer[]), backtest.days_of_data)
+    )
