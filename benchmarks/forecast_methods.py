@@ -1,19 +1,22 @@
 """Month-end forecast: the SQL method (intermediate.int_budget_forecasts) against statsforecast.
 
 Builds the 7-month demo warehouse (`mlcost demo-data --months 7 --as-of 2026-12-01`, seed 7, then
-`mlcost refresh`; kept under .bench/forecast and rebuilt when the models or the demo change), then,
-for the budgets, closed months and as-of dates of marts.budget_forecast_backtest (with at least 28
-days of history, as sql/forecast/select_forecast_backtest_summary.sql), forecasts the rest of the
-month with statsforecast's AutoETS and AutoARIMA (season_length=7). Everything but the daily usage
-still to come is the SQL method's own figure: usage to date and the month-level charges expected
-(billed in the month once arrived, else last month's). The 80% interval of the month is the 10th and
-90th percentiles of the remaining days' sum over the models' simulated paths (per-day intervals do
-not add up); the per-day level=[80] intervals summed are printed for reference.
+`mlcost refresh`; kept under .bench/forecast and rebuilt when the models or the demo change). For the
+budgets, closed months and as-of dates of marts.budget_forecast_backtest (with at least 28 days of
+history, as sql/forecast/select_forecast_backtest_summary.sql counts them), forecasts the rest of the
+month with statsforecast (season_length=7): AutoETS as it comes, and AutoETS+jobs (AutoETS on the
+usage up to the weekday medians, sporadic jobs drawn at the rate they occurred, as the SQL method
+counts them); AutoARIMA on request (about 1.5 s a fit: with BENCH_FORECAST_DAYS). Everything but the
+daily usage still to come is the SQL method's own figure: usage to date and the month-level charges
+expected (billed in the month once arrived, else last month's). A model's 80% interval of the month
+is the 10th to 90th percentile of the remaining days' sum over its simulated paths (per-day intervals
+do not add up; summed, their coverage is printed for reference).
 
-Prints one table per method: absolute month-end error % by days of data, interval coverage, the
-worst case per budget from day 4 and day 8, and the runtime (first call, fit + forecast, simulate).
-The SQL method's rows come straight from marts.budget_forecast_backtest. docs/forecasting.md quotes
-the figures. Run with `make bench-forecast`; BENCH_FORECAST_MODELS (AutoETS,AutoARIMA,AutoETS+jobs),
+Prints, per method side by side: absolute month-end error % by days of data and interval coverage,
+the worst case per budget from day 4 and day 8, an overall line, forecast alerts for thresholds
+around the month's final cost, and the runtime (first call, fitting, forecasting and simulating). The
+SQL method's rows come straight from marts.budget_forecast_backtest. docs/forecasting.md quotes the
+figures. Run with `make bench-forecast`; BENCH_FORECAST_MODELS (AutoETS,AutoETS+jobs; AutoARIMA too),
 BENCH_FORECAST_PATHS (500) and BENCH_FORECAST_DAYS (every day; e.g. 0,4,8,15) override the defaults.
 """
 
@@ -43,9 +46,7 @@ MONTHS = 7
 SEED = 7
 SQL_METHOD = "SQL weekday medians"
 MODELS = [
-    m.strip()
-    for m in os.environ.get("BENCH_FORECAST_MODELS", "AutoETS,AutoARIMA,AutoETS+jobs").split(",")
-    if m.strip()
+    m.strip() for m in os.environ.get("BENCH_FORECAST_MODELS", "AutoETS,AutoETS+jobs").split(",") if m.strip()
 ]
 PATHS = int(os.environ.get("BENCH_FORECAST_PATHS", "500"))
 # Only these days of data (e.g. 0,4,8,15), every method alike: a quicker replay of a slow model.
