@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
 
-.PHONY: setup demo test dev bench bench-anomalies lint dbt-parse lock clean
+.PHONY: setup demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,14 @@ bench: setup dbt-parse
 # Recall and precision of the anomaly detector on planted spikes (7 demo months; a few minutes).
 bench-anomalies: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_anomalies
+
+# The month-end forecast's SQL method against statsforecast on the 7-month demo (docs/forecasting.md).
+# statsforecast (and numpy, pandas, scipy) is a benchmark extra, pinned in requirements-bench.lock:
+# the pipeline never imports it, so `make setup` does not install it.
+bench-forecast: setup dbt-parse
+	$(BIN)/python -m pip install -q -r requirements-bench.lock
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/bench
+	$(BIN)/python -m benchmarks.forecast_methods
 
 # CI runs this before `make test`. The dbt templater compiles the models without opening a warehouse
 # (:memory:), so lint works in a fresh clone. sql/ has its own templater (sql/.sqlfluff), which sqlfluff
