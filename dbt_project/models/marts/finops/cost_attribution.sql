@@ -31,7 +31,7 @@ resource_tags as (
 keyed as (
     select
         row_number() over () as cost_key,
-        line_items.* exclude (tags, commitment_discount_id, tag_model_name, tag_team, tag_project, tag_environment),
+        line_items.* exclude (tags, tag_model_name, tag_team, tag_project, tag_environment),
         line_items.tag_model_name is null and resource_tags.model_name is not null as is_model_from_resource_tags,
         coalesce(line_items.tag_model_name, resource_tags.model_name) as tag_model_name,
         coalesce(line_items.tag_team, resource_tags.team) as tag_team,
@@ -170,6 +170,7 @@ attributed as (
         accelerator,
         billing_currency,
         resource_id,
+        commitment_discount_id,
         sagemaker_resource_type,
         sagemaker_resource_name,
         resource_account_id,
@@ -220,6 +221,7 @@ final as (
         accelerator,
         billing_currency,
         resource_id,
+        commitment_discount_id,
         sagemaker_resource_type,
         sagemaker_resource_name,
         resource_account_id,
