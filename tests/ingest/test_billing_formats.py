@@ -48,6 +48,7 @@ def load_all(uri: Path, warehouse: Path) -> dict[str, int]:
         ("cur2_minimal", ["sample-cur20.csv"], "line_item_unblended_cost", "csv", ["2025-01-01"]),
         ("cur2_fivetran", ["aws_cost_report.csv"], "line_item_unblended_cost", "csv", ["2024-04-01"]),
         ("focus", None, "BilledCost", "csv", ["2023-01-01"]),
+        ("focus_1_2", None, "BilledCost", "csv", ["2025-05-01"]),
         ("athena_parquet", None, "line_item_unblended_cost", "parquet", ["2018-12-01"]),
         ("koku_loose", None, "lineItem/UnblendedCost", "csv", ["2022-07-01", "2023-06-01"]),
     ],
@@ -83,6 +84,31 @@ def test_focus_effective_cost_is_taken_as_given(warehouse_path, tmp_path):
     _, billed, effective = warehouse_totals(warehouse_path)
     assert effective == expected_effective
     assert billed != effective  # commitment purchases are billed, amortized to usage
+
+
+def test_focus_1_2_from_aws_keeps_the_columns_the_marts_need(warehouse_path):
+    """AWS's FOCUS 1.2 export (with its x_ columns): amortized cost as given, no net basis (NULL),
+    the invoice, pricing currency, pricing category and the commitment split into its ARN column."""
+    folder = FIXTURES / "focus_1_2"
+    _, expected_effective = file_total(sorted(folder.glob("*.csv")), "EffectiveCost")
+    load_all(folder, warehouse_path)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = conn.execute(
+            "select usage_type, service_code, operation, effective_cost, net_effective_cost, invoice_id, "
+            "pricing_currency, pricing_term, savings_plan_arn, reservation_arn, tags "
+            "from raw.billing_line_items order by billed_cost desc"
+        ).fetchall()
+        assert (
+            conn.execute("select sum(effective_cost) from raw.billing_line_items").fetchone()[0]
+            == expected_effective
+        )
+    assert {r[0] for r in rows} >= {"BoxUsage:p5.48xlarge", "USE1-Claude-InputTokenCount"}
+    fee, p5 = rows[0], rows[1]
+    assert fee[3] == Decimal("36.92") and fee[8].endswith("savingsplan/7d1f0c2e-0000-4000-8000-000000000001")
+    assert p5[1:3] == ("AmazonEC2", "RunInstances") and p5[3] == Decimal("61.40")
+    assert p5[5:10] == ("EUINUS25-0001", "USD", "Committed", fee[8], None)
+    assert p5[10] == {"ml-model": "embeddings"}
+    assert all(r[4] is None for r in rows)  # one amortized basis in FOCUS: net stays unknown
 
 
 def test_legacy_zip_with_manifest(warehouse_path, tmp_path):
