@@ -1,6 +1,6 @@
 -- The normalized bill: one row per billing line item from any export format (legacy CUR, CUR 2.0,
 -- FOCUS), column names aligned with FOCUS. Replaced one billing period at a time; see
--- docs/billing_line_items.md for every column.
+-- docs/billing.md for every column.
 create table if not exists raw.billing_line_items (
     billing_period date not null,
     charge_period_start timestamp,
