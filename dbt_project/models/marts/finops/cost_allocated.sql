@@ -27,9 +27,8 @@ classified as (
         case
             when purchase_option = 'tax' then 'tax'
             when purchase_option in ('credit', 'discount') then 'credit'
-            when charge_type in ('SavingsPlanRecurringFee', 'RIFee')
-                or (charge_type = 'Purchase' and commitment_discount_id is not null)
-                then 'unused_commitment'
+            when charge_type in ('SavingsPlanRecurringFee', 'RIFee') then 'unused_commitment'
+            when charge_type = 'Purchase' and commitment_discount_id is not null then 'unused_commitment'
             when purchase_option in ('fee', 'adjustment') or service_code ilike '%support%' then 'support_and_fees'
             else 'untagged_usage'
         end as shared_cost_reason
@@ -66,11 +65,10 @@ shared as (
         category,
         service_name,
         shared_cost_reason,
-        {%- if commitment_rule == 'commitment_users' %}
-        case when shared_cost_reason = 'unused_commitment' then commitment_discount_id end as commitment_discount_id,
-        {%- else %}
-        cast(null as varchar) as commitment_discount_id,
-        {%- endif %}
+        case
+            when shared_cost_reason = 'unused_commitment' and {{ 'true' if commitment_rule == 'commitment_users' else 'false' }}
+                then commitment_discount_id
+        end as commitment_discount_id,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         sum(net_effective_cost) as net_effective_cost
@@ -88,7 +86,7 @@ owner_costs as (
         team,
         project,
         environment,
-        sum(effective_cost) as owner_cost
+        {{ '1.0' if shared_rule == 'even' else 'sum(effective_cost)' }} as owner_weight
     from classified
     where has_owner
     group by all
@@ -104,12 +102,15 @@ period_shares as (
         team,
         project,
         environment,
-        {%- if shared_rule == 'even' %}
-        1.0 / count(*) over (partition by billing_period, billing_currency) as share
-        {%- else %}
-        owner_cost / sum(owner_cost) over (partition by billing_period, billing_currency) as share
-        {%- endif %}
+        owner_weight / sum(owner_weight) over (partition by billing_period, billing_currency) as share
     from owner_costs
+),
+
+owner_periods as (
+    select distinct
+        billing_period,
+        billing_currency
+    from period_shares
 ),
 
 -- The period whose owners take a period's shared cost: itself, else (a period with shared cost and
@@ -120,7 +121,7 @@ weight_periods as (
         shared.billing_currency,
         owner_periods.billing_period as weight_period
     from shared
-    asof left join (select distinct billing_period, billing_currency from period_shares) as owner_periods
+    asof left join owner_periods
         on
             shared.billing_currency is not distinct from owner_periods.billing_currency
             and shared.billing_period >= owner_periods.billing_period
@@ -201,7 +202,7 @@ parts as (
         coalesce(shares_for.share, 1) as share,
         row_number() over (
             partition by shared.shared_key
-            order by shares_for.share desc, shares_for.model_name, shares_for.team, shares_for.project, shares_for.environment
+            order by shares_for.share desc, shares_for.model_name asc, shares_for.team asc, shares_for.project asc, shares_for.environment asc
         ) as share_rank,
         cast(round(shared.billed_cost * coalesce(shares_for.share, 1), 10) as decimal(38, 10)) as billed_part,
         cast(round(shared.effective_cost * coalesce(shares_for.share, 1), 10) as decimal(38, 10)) as effective_part,

@@ -31,7 +31,8 @@ resource_tags as (
 keyed as (
     select
         row_number() over () as cost_key,
-        line_items.* exclude (tags, tag_model_name, tag_team, tag_project, tag_environment),
+        -- The linter takes the names in an exclude list for unqualified column references (noqa).
+        line_items.* exclude (tags, tag_model_name, tag_team, tag_project, tag_environment),  -- noqa: RF02
         line_items.tag_model_name is null and resource_tags.model_name is not null as is_model_from_resource_tags,
         coalesce(line_items.tag_model_name, resource_tags.model_name) as tag_model_name,
         coalesce(line_items.tag_team, resource_tags.team) as tag_team,

@@ -42,7 +42,7 @@ final as (
             when resource_id is not null and coalesce(untagged_cost, 0) > 0
                 then row_number() over (
                     partition by billing_period, billing_currency, resource_id is not null and coalesce(untagged_cost, 0) > 0
-                    order by untagged_cost desc, service_name, sub_account_id, resource_id
+                    order by untagged_cost desc, service_name asc, sub_account_id asc, resource_id asc
                 )
         end as untagged_rank,
         line_items
