@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
 
-.PHONY: setup demo test dev bench lint dbt-parse lock clean
+.PHONY: setup demo test dev bench bench-anomalies lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,10 @@ dev: setup dbt-parse
 
 bench: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_ingest
+
+# Recall and precision of the anomaly detector on planted spikes (7 demo months; a few minutes).
+bench-anomalies: setup dbt-parse
+	$(BIN)/python -m benchmarks.bench_anomalies
 
 # CI runs this before `make test`. The dbt templater compiles the models without opening a warehouse
 # (:memory:), so lint works in a fresh clone. sql/ has its own templater (sql/.sqlfluff), which sqlfluff

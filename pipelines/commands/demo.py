@@ -1,6 +1,8 @@
 """`mlcost demo`: the whole pipeline offline on generated demo data, ending with a printed summary.
 
-Billing exports are generated under CUR_EXPORT_URI (default .demo/exports). SageMaker metadata and
+Billing exports are generated under CUR_EXPORT_URI (default .demo/exports), with one-day cost spikes
+planted every nine days or so (their ground truth in planted_anomalies.json beside them), the last on
+the bill's last complete day, so the demo has an anomaly to announce. SageMaker metadata and
 CloudWatch metrics are served by a moto server started in this process on 127.0.0.1 and read through
 the same boto3 code as production; prediction logs are written beside the exports. The demo never
 calls AWS: it points boto3 at its own moto server for this process only.
@@ -28,7 +30,14 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
     parser.add_argument(
-        "--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, UTC)"
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD, 'today' for the demo and its alerts (default: today, UTC, from the 12th of a "
+        "month; before that the 15th of last month, so the open month has at least ten days of data)",
+    )
+    parser.add_argument(
+        "--months", type=int, default=3, help="billing periods of demo data, the last one open (default 3)"
     )
     parser.set_defaults(func=run)
 
@@ -44,12 +53,14 @@ def run(args) -> int:
         write_demo_prediction_logs,
     )
     from pipelines.demo.catalog import build_catalog
-    from pipelines.demo.exports import write_demo_exports
+    from pipelines.demo.exports import GROUND_TRUTH_FILE, write_demo_exports
     from pipelines.lib import settings
 
     settings.apply_defaults()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    as_of = args.as_of or default_as_of(dt.datetime.now(dt.UTC).date())
+    # The build decides alerts as of this day (dbt var as_of_date, through dbt_project.yml).
+    os.environ["MLCOST_AS_OF_DATE"] = as_of.isoformat()
     exports = os.environ.get("CUR_EXPORT_URI") or str(Path(".demo/exports").resolve())
     if "://" in exports:
         raise CommandError(
@@ -62,10 +73,14 @@ def run(args) -> int:
     print(f"mlcost demo: seed {args.seed}, as of {as_of}")
     print(f"  warehouse     {os.environ['WAREHOUSE_PATH']}")
     print(f"  dagster home  {os.environ['DAGSTER_HOME']}")
-    for summary in write_demo_exports(exports_dir, seed=args.seed, as_of=as_of, formats=["cur2"]).values():
+    written = write_demo_exports(
+        exports_dir, seed=args.seed, as_of=as_of, months=args.months, formats=["cur2"], anomalies=True
+    )
+    for summary in written.values():
         print(f"  exports       {summary.line()}")
+    print(f"  anomalies     planted spikes listed in {exports_dir / GROUND_TRUTH_FILE}")
 
-    catalog = build_catalog(seed=args.seed, as_of=as_of)
+    catalog = build_catalog(seed=args.seed, as_of=as_of, months=args.months)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -105,6 +120,14 @@ def run(args) -> int:
     print_summary()
     print_alerts()
     return 0
+
+
+def default_as_of(today: dt.date) -> dt.date:
+    """A day inside an open month with at least ten complete days of data (the bill lags a day or
+    two): today from the 12th, else the 15th of last month."""
+    if today.day >= 12:
+        return today
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
 
 
 def _query(name: str):

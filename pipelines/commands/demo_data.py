@@ -58,6 +58,11 @@ def register(subparsers) -> None:
         default=None,
         help="scale the latest closed CUR 2.0 month to exactly N line items",
     )
+    parser.add_argument(
+        "--anomalies",
+        action="store_true",
+        help="plant one-day cost spikes and write their ground truth to DIR/planted_anomalies.json",
+    )
     parser.set_defaults(func=run)
 
 
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             months=args.months,
             formats=args.formats,
             rows=args.rows,
+            anomalies=args.anomalies,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc

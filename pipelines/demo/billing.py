@@ -244,13 +244,18 @@ having round(sum(unblended_cost) * $tax_rate, 2) > 0
 
 
 def build_line_items(
-    con: duckdb.DuckDBPyConnection, catalog: DemoCatalog, cutoff: dt.datetime, with_tax: bool = True
+    con: duckdb.DuckDBPyConnection,
+    catalog: DemoCatalog,
+    cutoff: dt.datetime,
+    with_tax: bool = True,
+    anomalies: bool = False,
 ) -> int:
     """Create table `line_items` (canonical CUR 2.0 rows for every period) covering hours before cutoff.
 
     with_tax=False leaves out the Tax rows (an early delivery of the open month, before AWS estimated tax).
+    anomalies=True adds the planted spikes (pipelines/demo/usage/anomalies.py).
     """
-    con.register("specs_arrow", usage_specs(catalog))
+    con.register("specs_arrow", usage_specs(catalog, anomalies))
     con.execute("create or replace temp table specs as select * from specs_arrow")
     con.unregister("specs_arrow")
     cutoff_naive = naive(cutoff)

@@ -31,12 +31,14 @@ from pipelines.demo.billing import PRODUCT_NAMES, build_line_items, tag_keys
 from pipelines.demo.catalog import DAY, HOUR, DemoCatalog, build_catalog
 from pipelines.demo.columns import CANONICAL_MACRO, CUR2_COLUMNS, FOCUS_COLUMNS, legacy_columns, macro_sql
 from pipelines.demo.scale import write_scaled_month
+from pipelines.demo.usage.anomalies import ground_truth
 
 FORMATS = ("cur2", "legacy", "focus")
 BUCKET = "mlcost-demo-billing"
 CUR2_PREFIX, CUR2_EXPORT = "exports", "mlcost-demo-cur2"
 LEGACY_PREFIX, LEGACY_REPORT = "cur", "mlcost-demo-legacy"
 FOCUS_PREFIX, FOCUS_EXPORT = "exports", "mlcost-demo-focus"
+GROUND_TRUTH_FILE = "planted_anomalies.json"  # beside the exports, with --anomalies
 REDELIVERY_LAG = 2 * DAY  # the superseded delivery of the open month lacks the last two days
 
 SERVICE_CATEGORIES = {
@@ -157,10 +159,13 @@ def write_demo_exports(
     months: int = 3,
     formats: tuple[str, ...] | list[str] | str = ("cur2",),
     rows: int | None = None,
+    anomalies: bool = False,
 ) -> dict[str, FormatSummary]:
     """Write the demo organisation's billing exports under out_dir; returns a summary per format.
 
     rows: scale the latest closed CUR 2.0 month to exactly this many line items (benchmarks).
+    anomalies: plant one-day cost spikes in the bill and write their ground truth to
+    out_dir/planted_anomalies.json (pipelines/demo/usage/anomalies.py).
     """
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
@@ -175,9 +180,9 @@ def write_demo_exports(
 
     # The superseded delivery of the open month, built first with an earlier cutoff.
     old_cutoff = max(catalog.data_through - REDELIVERY_LAG, catalog.history_start)
-    build_line_items(con, catalog, old_cutoff, with_tax=False)
+    build_line_items(con, catalog, old_cutoff, with_tax=False, anomalies=anomalies)
     con.execute("create or replace temp table line_items_superseded as from line_items")
-    build_line_items(con, catalog, catalog.data_through)
+    build_line_items(con, catalog, catalog.data_through, anomalies=anomalies)
     keys = sorted(set(tag_keys(con)))
 
     scaled_period = catalog.periods[-2] if len(catalog.periods) > 1 else catalog.periods[-1]
@@ -195,6 +200,9 @@ def write_demo_exports(
     if "focus" in formats:
         summaries["focus"] = _write_focus(writer)
     con.close()
+    if anomalies:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / GROUND_TRUTH_FILE).write_text(json.dumps(ground_truth(catalog), indent=2) + "\n")
     for summary in summaries.values():
         _settle_folder_mtimes(summary.root)
     return {f: summaries[f] for f in FORMATS if f in summaries}

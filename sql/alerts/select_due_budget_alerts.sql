@@ -22,6 +22,7 @@ select
     data_through_date,
     drivers_label,
     top_drivers,
-    due_until_date
+    due_until_date,
+    is_final_figure
 from marts.budget_alerts
 order by budget_name, billing_period, billing_currency, alert_kind, threshold_pct

@@ -1,6 +1,7 @@
 -- Every budget in the latest billing period: spend so far, where the month will land (with an
--- interval from recent daily variation) and the status alerts use (ok, warning, critical). Each
--- budget counts the cost billed in its own currency; uncounted_currencies lists the others.
+-- 80% prediction interval whose coverage marts.budget_forecast_backtest measures) and the status
+-- alerts use (ok, warning, critical). Each budget counts the cost billed in its own currency;
+-- uncounted_currencies lists the others.
 select
     budget_name,
     scope_type,

@@ -35,12 +35,15 @@ INPUT_TABLES = {
         "budget_amount decimal(38, 10), billing_period date, billing_currency varchar, "
         "actual_cost decimal(38, 10), data_through_date date, projected_cost decimal(38, 10), "
         "projected_low decimal(38, 10), projected_high decimal(38, 10), actual_pct double, "
-        "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[]"
+        "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[], "
+        "history_days bigint"
     ),
     "cost_attribution": (
         "billing_period date, usage_date date, model_name varchar, team varchar, project varchar, "
         "environment varchar, category varchar, service_name varchar, service_code varchar, "
-        "billing_currency varchar, billed_cost decimal(38, 10), effective_cost decimal(38, 10)"
+        "billing_currency varchar, billed_cost decimal(38, 10), effective_cost decimal(38, 10), "
+        "is_month_level_charge boolean, usage_type varchar, resource_id varchar, sub_account_id varchar, "
+        "billing_account_id varchar"
     ),
     "cost_by_model": (
         "usage_date date, model_name varchar, team varchar, environment varchar, category varchar, "
@@ -71,6 +74,7 @@ def no_alert_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "ALERTS_ANOMALY_MIN_IMPACT",
         "ALERTS_ANOMALY_LOOKBACK_DAYS",
         "MARTS_READ_PATH",
+        "MLCOST_AS_OF_DATE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -113,7 +117,7 @@ def dbt(args: list[str], warehouse: Path, workdir: Path, **env: str) -> subproce
 
 # Six weeks of daily cost per model ending yesterday: weekday/weekend seasonality with noise, a weekly
 # batch job, a planted spike on the last day and a real but older one (the anomaly tests' data).
-DAYS = 42
+DAYS = 56
 LAST_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 FIRST_DAY = LAST_DAY - dt.timedelta(days=DAYS - 1)
 OLD_SPIKE_DAY = LAST_DAY - dt.timedelta(days=12)
@@ -132,20 +136,30 @@ def _cost(model: str, day: dt.date, i: int) -> float:
 
 
 def anomaly_series() -> list[tuple]:
+    """Rows of marts.cost_attribution: daily usage per model, and month-level fees on each period's
+    first day (z of 28 and 87 on the old detector): not daily usage, never an anomaly."""
     rows = []
     for i in range(DAYS):
         day = FIRST_DAY + dt.timedelta(days=i)
         for model in ("churn", "fraud", "batch"):
             cost = _cost(model, day, i)
             rows.append(
-                (day, model, "ml", "prod", "inference", "Amazon SageMaker", day.replace(day=1), cost, cost)
-            )
+                (day.replace(day=1), day, model, "ml", "p", "prod", "inference", "Amazon SageMaker",
+                 "AmazonSageMaker", "USD", cost, cost, False, "USE1-Host:ml.m5.large",
+                 f"arn:aws:sagemaker:us-east-1:111111111111:endpoint/{model}", "111111111111", "999")
+            )  # fmt: skip
+        if day.day == 1 or i == 0:
+            rows.append(
+                (day.replace(day=1), day, "unattributed", "unattributed", "unattributed", "unattributed",
+                 "other", "AWS Support", "AWSSupport", "USD", 2500.0, 2500.0, True, "Dollar",
+                 None, "111111111111", "999")
+            )  # fmt: skip
     return rows
 
 
 @dataclass(frozen=True)
 class AlertMarts:
-    warehouse: Path  # generated marts.cost_by_model, and the alert marts dbt built from it
+    warehouse: Path  # generated marts.cost_attribution, and the alert marts dbt built from it
     sql: dict[str, str]  # model name -> its SQL as dbt compiled it
 
 
@@ -165,7 +179,7 @@ def alert_marts(tmp_path_factory) -> AlertMarts:
         for table, columns in INPUT_TABLES.items():
             conn.execute(f"create table marts.{table} ({columns})")
         conn.executemany(
-            "insert into marts.cost_by_model values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, 'USD', 1)",
+            "insert into marts.cost_attribution values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             anomaly_series(),
         )
     result = dbt(["build", "--select", "cost_anomalies", "budget_alerts"], path, base)
@@ -199,6 +213,7 @@ def budget_row(name: str, period: dt.date, actual: float, projected: float, **ex
         "projected_high": projected * 1.1,
         "actual_thresholds": [50.0, 80.0, 100.0],
         "forecast_thresholds": [100.0],
+        "history_days": 90,
     }
     row.update(extra)
     row["actual_pct"] = 100 * row["actual_cost"] / row["budget_amount"]

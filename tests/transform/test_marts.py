@@ -276,11 +276,16 @@ def test_budget_projection_follows_the_documented_arithmetic(built):
     assert str(churn["data_through_date"]) == "2025-03-02"
     assert (churn["days_in_period"], churn["days_elapsed"]) == (31, 2)
     assert churn["actual_cost"] == Decimal("26.17")
-    # complete days: 10.44 and 15.23 -> run rate 12.835; 25.67 + 12.835 x 29
-    assert churn["run_rate_per_day"] == Decimal("12.835")
-    assert churn["projected_cost"] == Decimal("397.885")
-    assert churn["projected_low"] == Decimal("25.67") + Decimal("10.44") * 29
-    assert churn["projected_high"] == Decimal("25.67") + Decimal("15.23") * 29
+    # The forecast (docs/forecasting.md): February billed 10 a day, so every weekday's median is 10;
+    # March 1 (12.44) and 2 (15.23) are 7.67 above it, spread over the 30 days of history. The
+    # 29 remaining days: 29 x (10 + 7.67 / 30) = 297.4143333; plus the complete days (27.67) and
+    # the month-level credit already billed (-2).
+    assert churn["run_rate_per_day"] == Decimal("10.2556666666")
+    assert churn["projected_cost"] == Decimal("323.0843333333")
+    # An interval around it, symmetric while its low end stays above what is spent.
+    half_width = churn["projected_high"] - churn["projected_cost"]
+    assert half_width > 0
+    assert churn["projected_cost"] - churn["projected_low"] == half_width
     assert churn["status"] == "critical"
     assert churn["crossed_actual_thresholds"] == [50.0, 80.0, 100.0]
 
@@ -429,3 +434,28 @@ def test_mlcost_sql_is_read_only_and_reports_sql_errors(use_built, capsys):
     assert "read-only" in capsys.readouterr().err.lower()
     assert cli.main(["sql", "selec 1"]) == 2
     assert "syntax error" in capsys.readouterr().err
+
+
+def test_forecast_backtest_replays_closed_months_and_reports_its_figures(built):
+    result, warehouse = built
+    rows = query(
+        warehouse,
+        "select days_of_data, forecast_cost, month_cost, error_pct, is_covered from marts.budget_forecast_backtest"
+        " where budget_name = 'churn' order by as_of_date",
+    )
+    # February (closed) as of Jan 31 (nothing known: no forecast) and as of each day to Feb 27.
+    assert [r[0] for r in rows] == list(range(28))
+    assert rows[0][1] is None
+    # Ten a day all month: from the first day on the forecast is the month's 280 exactly.
+    assert {(r[1], r[2], r[3], r[4]) for r in rows[1:]} == {(Decimal("280"), Decimal("280"), 0, True)}
+    assert query(warehouse, "select count(distinct billing_period) from marts.budget_forecast_backtest") == [
+        (1,)
+    ]
+    [materialization] = [
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["marts", "budget_forecast_backtest"])
+    ]
+    metadata = materialization.materialization.metadata
+    assert {"backtest_forecasts", "interval_coverage_pct", "error_by_days_of_data"} <= set(metadata)
+    assert "| days of data |" in metadata["error_by_days_of_data"].value

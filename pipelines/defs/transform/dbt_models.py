@@ -8,8 +8,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib.forecast import backtest_figures
 from pipelines.lib.processes import mark_subprocesses
 from pipelines.lib.warehouse import ensure_raw_tables, remove_spill_leftovers
+
+BACKTEST_KEY = dg.AssetKey(["marts", "budget_forecast_backtest"])
 
 
 class MlcostTranslator(DagsterDbtTranslator):
@@ -41,4 +44,15 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             context.log.info(f"removed {path}, left by a killed writer")
     # dbt outlives a killed parent and keeps the warehouse locked: crash recovery finds it by this mark.
     mark_subprocesses()
-    yield from dbt.cli(["build"], context=context).stream()
+    backtest_output = None
+    for event in dbt.cli(["build"], context=context).stream():
+        # The backtest's figures are read once dbt has let go of the warehouse.
+        if isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) == BACKTEST_KEY:
+            backtest_output = event
+            continue
+        yield event
+    if backtest_output is not None:
+        with warehouse.get_connection() as conn:
+            figures = backtest_figures(conn)
+        figures["error_by_days_of_data"] = dg.MetadataValue.md(str(figures["error_by_days_of_data"]))
+        yield backtest_output.with_metadata({**backtest_output.metadata, **figures})

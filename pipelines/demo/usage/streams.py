@@ -48,7 +48,7 @@ def bill_only_start(catalog: DemoCatalog) -> dt.datetime:
     return catalog.history_start - dt.timedelta(days=120)
 
 
-def _region_usage_type(region: str, usage: str, service: str) -> str:
+def region_usage_type(region: str, usage: str, service: str) -> str:
     # SageMaker usage types always carry the region prefix; EC2 and S3 omit it in us-east-1.
     if service != "AmazonSageMaker" and region == "us-east-1":
         return usage
@@ -86,7 +86,7 @@ class UsageStreams(list):
                 "availability_zone": az,
                 "product_code": product,
                 "product_family": family,
-                "usage_type": _region_usage_type(region, usage, product),
+                "usage_type": region_usage_type(region, usage, product),
                 "operation": operation,
                 "resource_id": resource,
                 "instance_type": instance_type,

@@ -15,12 +15,13 @@ from typing import Any
 
 import duckdb
 
-from pipelines.lib import sql
+from pipelines.lib import settings, sql
 from pipelines.lib.alerts.ledger import Alert, Ledger
 from pipelines.lib.alerts.messages import (
     BudgetAlert,
     CostAnomaly,
     Driver,
+    RootCause,
     anomaly_message,
     budget_message,
 )
@@ -37,8 +38,14 @@ def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
 
 
 def _end_of(day: dt.date) -> float:
-    """The instant a due-until date ends (UTC), as epoch seconds for the ledger."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
+    """The instant a due-until date ends (UTC), as epoch seconds for the ledger. When the build's
+    "today" is another day (MLCOST_AS_OF_DATE, set by `mlcost demo`), an alert keeps the lifetime
+    it has from that day, so a demo as of mid-last-month still shows its alerts."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    as_of = settings.get("MLCOST_AS_OF_DATE")
+    if as_of:
+        end += dt.datetime.now(dt.UTC).date() - dt.date.fromisoformat(as_of)
+    return end.timestamp()
 
 
 def _budget_alert(row: dict[str, Any]) -> BudgetAlert:
@@ -48,7 +55,9 @@ def _budget_alert(row: dict[str, Any]) -> BudgetAlert:
 
 
 def _cost_anomaly(row: dict[str, Any]) -> CostAnomaly:
-    return CostAnomaly(**{f.name: row[f.name] for f in fields(CostAnomaly)})
+    values = {f.name: row[f.name] for f in fields(CostAnomaly)}
+    values["root_causes"] = tuple(RootCause(**cause) for cause in row["root_causes"] or ())
+    return CostAnomaly(**values)
 
 
 def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:
@@ -67,8 +76,12 @@ def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:
     return [_budget_alert(row) for row in budgets], [_cost_anomaly(row) for row in anomalies]
 
 
-def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str) -> list[Alert]:
-    """Ledger entries, with their messages and expiry, budgets first."""
+def as_ledger_alerts(
+    budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str, ledger: Ledger | None = None
+) -> list[Alert]:
+    """Ledger entries, with their messages and expiry, budgets first. An anomaly is a family keyed by
+    its alert key, with its impact level: the ledger records it again only when the level grows (its
+    message then says it grew)."""
     alerts = []
     for budget in budgets:
         message = budget_message(budget, ui_url)
@@ -82,7 +95,10 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
             )
         )
     for anomaly in anomalies:
-        message = anomaly_message(anomaly, ui_url)
+        announced = ledger.family_level(anomaly.alert_key) if ledger is not None else None
+        message = anomaly_message(
+            anomaly, ui_url, grew=announced is not None and anomaly.impact_level > announced
+        )
         alerts.append(
             Alert(
                 key=anomaly.alert_key,
@@ -90,6 +106,8 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
                 summary=message["text"],
                 message=message,
                 expires_at=_end_of(anomaly.due_until_date),
+                family=anomaly.alert_key,
+                level=anomaly.impact_level,
             )
         )
     return alerts
@@ -98,4 +116,4 @@ def as_ledger_alerts(budgets: list[BudgetAlert], anomalies: list[CostAnomaly], u
 def record_due_alerts(path: Path, ledger: Ledger, ui_url: str) -> list[Alert]:
     """Write every due alert in the published copy to the ledger; returns the ones that are new."""
     budgets, anomalies = read_due(path)
-    return [alert for alert in as_ledger_alerts(budgets, anomalies, ui_url) if ledger.record(alert)]
+    return [alert for alert in as_ledger_alerts(budgets, anomalies, ui_url, ledger) if ledger.record(alert)]

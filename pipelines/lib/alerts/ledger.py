@@ -15,6 +15,11 @@ An alert can carry an expiry (``expires_at``, decided by the mart that made it d
 budget alert's billing period, a week after an anomaly). A pending alert past it is never sent and
 shows as ``expired``: alerts recorded while no sensor delivers (no Slack yet) do not flood the
 channel with closed months once one does.
+
+An alert can belong to a ``family`` with a ``level`` (a cost anomaly and the doublings of its
+impact): the first of a family is recorded under the family's key, and a later one only when its
+level is above every level recorded for the family, under ``<family>:grew:<level>``. So an anomaly
+re-alerts when its impact grows, never when it stays or shrinks; one INSERT decides it.
 """
 
 from __future__ import annotations
@@ -45,9 +50,12 @@ create table if not exists alerts (
     claimed_at real,
     sent_at text,
     destination text,
-    expires_at real
+    expires_at real,
+    family text,
+    level integer
 );
 create index if not exists alerts_by_status on alerts (status);
+create index if not exists alerts_by_family on alerts (family, level);
 create table if not exists holds (
     name text primary key,
     until_ts real not null
@@ -86,6 +94,8 @@ class Alert:
     summary: str
     message: dict
     expires_at: float | None = None  # epoch seconds; None: never
+    family: str | None = None  # alerts of one thing that can escalate (an anomaly), keyed by `key`
+    level: int | None = None  # within a family: recorded only above every level recorded before
 
 
 @dataclass(frozen=True)
@@ -110,10 +120,13 @@ class Ledger:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
+            # A ledger written by an earlier release gets the columns it lacks first.
+            if conn.execute("select 1 from sqlite_master where name = 'alerts'").fetchone():
+                columns = {row[1] for row in conn.execute("pragma table_info(alerts)")}
+                for name, kind in (("expires_at", "real"), ("family", "text"), ("level", "integer")):
+                    if name not in columns:
+                        conn.execute(f"alter table alerts add column {name} {kind}")
             conn.executescript(SCHEMA)
-            columns = {row[1] for row in conn.execute("pragma table_info(alerts)")}
-            if "expires_at" not in columns:  # a ledger written by an earlier release
-                conn.execute("alter table alerts add column expires_at real")
             conn.execute(STATUS_VIEW)
 
     @contextmanager
@@ -128,7 +141,10 @@ class Ledger:
             conn.close()
 
     def record(self, alert: Alert) -> bool:
-        """Write the alert as pending unless its key exists. True when it is new."""
+        """Write the alert as pending unless its key exists (or, in a family, unless a level as high
+        was recorded). True when it is new."""
+        if alert.family is not None:
+            return self._record_in_family(alert)
         with self._connect() as conn:
             cur = conn.execute(
                 "insert into alerts (alert_key, kind, status, summary, message, created_at, expires_at) "
@@ -143,6 +159,38 @@ class Ledger:
                 ),
             )
             return cur.rowcount == 1
+
+    def _record_in_family(self, alert: Alert) -> bool:
+        with self._connect() as conn:
+            cur = conn.execute(
+                "insert into alerts (alert_key, kind, status, summary, message, created_at, expires_at, "
+                "family, level) "
+                "select case when exists (select 1 from alerts where family = :family or alert_key = :family) "
+                "            then :family || ':grew:' || :level else :family end, "
+                "       :kind, 'pending', :summary, :message, :now, :expires_at, :family, :level "
+                "where not exists (select 1 from alerts where family = :family and level >= :level) "
+                "  and not (:level <= 0 and exists (select 1 from alerts where alert_key = :family)) "
+                "on conflict (alert_key) do nothing",
+                {
+                    "family": alert.family,
+                    "level": alert.level,
+                    "kind": alert.kind,
+                    "summary": alert.summary,
+                    "message": json.dumps(alert.message),
+                    "now": _utc_now(),
+                    "expires_at": alert.expires_at,
+                },
+            )
+            return cur.rowcount == 1
+
+    def family_level(self, family: str) -> int | None:
+        """The highest level recorded for a family (None: nothing recorded yet; an alert recorded
+        under the family's key by an earlier release counts as level 0)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "select max(level), count(*) from alerts where family = ? or alert_key = ?", (family, family)
+            ).fetchone()
+        return None if not row[1] else (row[0] if row[0] is not None else 0)
 
     def claim_next(self, now: float | None = None) -> LedgerRow | None:
         """Claim the oldest alert that is due: pending and past its retry time (or a stale claim), and

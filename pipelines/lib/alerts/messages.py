@@ -30,11 +30,14 @@ class Driver:
     name: str
     cost: Number
     share_pct: float | None = None  # of the budget's actual cost
+    previous_cost: Number | None = None  # last month over the same days
+    change_cost: Number | None = None  # cost - previous_cost
 
 
 @dataclass(frozen=True)
 class BudgetAlert:
-    """One row of marts.budget_alerts: a budget threshold reached in the open billing period."""
+    """One row of marts.budget_alerts: a budget threshold reached in the open billing period (or, the
+    final figure, in the month that just closed)."""
 
     alert_key: str
     budget_name: str
@@ -57,6 +60,17 @@ class BudgetAlert:
     drivers_label: str
     top_drivers: tuple[Driver, ...]
     due_until_date: dt.date
+    is_final_figure: bool = False
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """A usage type (of a resource, in an account) whose cost that day differs most from the usual."""
+
+    usage_type: str
+    resource_id: str | None
+    account_id: str | None
+    impact_cost: Number
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,9 @@ class CostAnomaly:
     deviation_pct: Number | None
     severity: str  # medium | high
     due_until_date: dt.date
+    weekday_name: str | None = None
+    root_causes: tuple[RootCause, ...] = ()
+    impact_level: int = 0  # doublings of the impact above the floor; an alert re-sends when it grows
 
 
 def money(amount: Number | None, currency: str = "USD") -> str:
@@ -82,6 +99,11 @@ def money(amount: Number | None, currency: str = "USD") -> str:
         return "n/a"
     symbol = "$" if currency in ("USD", "", None) else f"{currency} "
     return f"{symbol}{amount:,.2f}"
+
+
+def signed_money(amount: Number, currency: str = "USD") -> str:
+    """+$12.00 or -$3.50."""
+    return ("-" if amount < 0 else "+") + money(abs(amount), currency)
 
 
 def pct(value: Number | None) -> str:
@@ -135,6 +157,8 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
             f"Budget {alert.budget_name}: forecast to reach {threshold(alert.threshold_pct)} of {amount}"
         )
     period = alert.billing_period.strftime("%Y-%m")
+    if alert.is_final_figure:
+        headline += f" (final figure for {period})"
     actual_share = share_of_budget(alert.actual_pct, alert.actual_cost, alert.budget_amount)
     projected_share = share_of_budget(alert.projected_pct, alert.projected_cost, alert.budget_amount)
     projection = money(alert.projected_cost, currency)
@@ -161,6 +185,11 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
         lines = [
             f"{i}. *{d.name}*: {money(d.cost, currency)}"
             + (f" ({pct(d.share_pct)})" if d.share_pct is not None else "")
+            + (
+                f", {signed_money(d.change_cost, currency)} vs last month"
+                if d.change_cost is not None
+                else ""
+            )
             for i, d in enumerate(alert.top_drivers, start=1)
         ]
         blocks.append(
@@ -177,35 +206,57 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
     return {"text": text, "blocks": blocks}
 
 
-def anomaly_message(anomaly: CostAnomaly, ui_url: str) -> dict:
-    """A day of unusually high spend: actual against expected, and how unusual."""
+def _resource_name(resource_id: str | None) -> str | None:
+    """The readable end of an ARN or resource id: arn:...:endpoint/ranker-prod -> endpoint ranker-prod."""
+    if not resource_id:
+        return None
+    tail = resource_id.rsplit(":", 1)[-1]
+    return tail.replace("/", " ", 1)
+
+
+def _cause(cause: RootCause, currency: str) -> str:
+    what = cause.usage_type
+    resource = _resource_name(cause.resource_id)
+    if resource:
+        what += f" of {resource}"
+    if cause.account_id:
+        what += f" (account {cause.account_id})"
+    return f"{what}: {signed_money(cause.impact_cost, currency)}"
+
+
+def anomaly_message(anomaly: CostAnomaly, ui_url: str, grew: bool = False) -> dict:
+    """A day of unusual spend in plain words: what it cost against the usual for that weekday, by how
+    much, and what drove it. `grew`: it was announced before with a smaller impact."""
     currency = anomaly.billing_currency
     scope = "Total spend" if anomaly.scope_type == "total" else f"{anomaly.scope_type} {anomaly.scope_value}"
     day = anomaly.usage_date.isoformat()
-    headline = f"Cost anomaly ({anomaly.severity}): {scope} on {day}"
-    impact = f"+{money(anomaly.impact_cost, currency)}"
-    if anomaly.deviation_pct:
-        impact += f" (+{pct(anomaly.deviation_pct)})"
+    weekday = anomaly.weekday_name or anomaly.usage_date.strftime("%A")
+    title = "Cost anomaly grew" if grew else "Cost anomaly"
+    headline = f"{title} ({anomaly.severity}): {scope} on {day}"
+    sentence = f"{money(anomaly.actual_cost, currency)} on {weekday}"
+    if anomaly.expected_cost and anomaly.expected_cost > 0:
+        sentence += (
+            f", about {float(anomaly.actual_cost) / float(anomaly.expected_cost):.1f}x the usual "
+            f"{money(anomaly.expected_cost, currency)} for a {weekday}"
+        )
+    else:
+        sentence += f", where a {weekday} usually costs nothing"
+    sentence += f"; {signed_money(anomaly.impact_cost, currency)}"
+    if anomaly.root_causes:
+        top = anomaly.root_causes[0]
+        resource = _resource_name(top.resource_id)
+        sentence += f", mostly {top.usage_type}" + (f" of {resource}" if resource else "")
     blocks = [
         _header(f":chart_with_upwards_trend: {headline}"),
-        _fields(
-            [
-                ("Actual", money(anomaly.actual_cost, currency)),
-                ("Expected", money(anomaly.expected_cost, currency)),
-                ("Impact", impact),
-                (
-                    "Deviation",
-                    f"{anomaly.deviation:.1f} robust z" if anomaly.deviation is not None else "n/a",
-                ),
-            ]
-        ),
-        _link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)),
+        {"type": "section", "text": {"type": "mrkdwn", "text": sentence}},
     ]
-    text = (
-        f"{headline}: {money(anomaly.actual_cost, currency)} against "
-        f"{money(anomaly.expected_cost, currency)} expected"
-    )
-    return {"text": text, "blocks": blocks}
+    if anomaly.root_causes:
+        lines = [f"{i}. {_cause(c, currency)}" for i, c in enumerate(anomaly.root_causes, start=1)]
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*What changed*\n" + "\n".join(lines)}}
+        )
+    blocks.append(_link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)))
+    return {"text": f"{headline}: {sentence}", "blocks": blocks}
 
 
 def run_failure_message(*, job_name: str, run_id: str, steps: Sequence[str], error: str, link: str) -> dict:

@@ -37,6 +37,7 @@ daily as (
         tags,
         {{ instance_type('product_instance_type', 'usage_type') }} as instance_type,
         pricing_term,
+        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         -- NULL when the export has no net columns (sum of NULLs), see docs/cost-bases.md.

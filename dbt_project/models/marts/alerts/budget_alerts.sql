@@ -1,14 +1,28 @@
--- One row per budget alert that is due: a threshold of a budget that spend so far (actual) or the
--- projection for the month (forecast) has reached, in the billing period that contains "today".
--- This file is the whole rule for when a budget alert fires; marts.budget_projection supplies the
--- amounts and the thresholds they reached. The alerts/ledger asset records each row once (by
--- alert_key) and the alert delivery sensor sends it.
+-- One row per budget alert that is due: the highest threshold of a budget that spend so far
+-- (actual) or the forecast for the month has reached, in the billing period that contains "today",
+-- or, for spend, in the month that just closed while its last days arrive (the bill lags one to
+-- three days): that alert is the month's final figure. This file is the whole rule for when a
+-- budget alert fires; marts.budget_projection supplies the amounts and the thresholds they
+-- reached. The alerts/ledger asset records each row once (by alert_key) and the alert delivery
+-- sensor sends it.
+--
+-- A forecast alert waits until the forecast is trustworthy: at least budget_forecast_min_days
+-- complete days of the month and budget_forecast_min_history_days days of history behind it, and
+-- the interval's bound (budget_forecast_bound: low, the default, or point) must reach the
+-- threshold, not only the point. docs/alerts.md and docs/forecasting.md give the measured effect.
 
 {#- "Today" is the UTC date of the build unless the var as_of_date (YYYY-MM-DD) replays another day (unit tests). -#}
 {%- set as_of_date = var('as_of_date', none) %}
 {%- if as_of_date and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of_date | string) %}
     {{ exceptions.raise_compiler_error("dbt var as_of_date must be a date YYYY-MM-DD, not '" ~ as_of_date ~ "'") }}
 {%- endif %}
+{%- set forecast_min_days = var('budget_forecast_min_days', 5) %}
+{%- set forecast_min_history_days = var('budget_forecast_min_history_days', 28) %}
+{%- set forecast_bound = var('budget_forecast_bound', 'low') %}
+{%- if forecast_bound not in ('low', 'point') %}
+    {{ exceptions.raise_compiler_error("dbt var budget_forecast_bound must be low or point, not '" ~ forecast_bound ~ "'") }}
+{%- endif %}
+{%- set closing_days = var('budget_closing_days', 5) %}
 
 with
 
@@ -29,15 +43,43 @@ as_of as (
         {%- endif %} as as_of_date
 ),
 
--- Only the open month alerts: the billing period that contains as_of_date. Earlier periods are
--- closed, so loading old exports (a backfill) or a restated month never pages anyone.
+-- The open month (the billing period that contains as_of_date) alerts; so does the month before
+-- while its late days arrive (up to budget_closing_days after its end), for spend only: its alert
+-- is the final figure. Earlier periods are closed, so loading old exports (a backfill) or a restated
+-- month never pages anyone.
 open_projections as (
     select
         projections.*,
-        as_of.as_of_date
+        as_of.as_of_date,
+        projections.billing_period < cast(date_trunc('month', as_of.as_of_date) as date) as is_final_figure,
+        date_diff('day', projections.billing_period, projections.data_through_date) + 1 as days_elapsed
     from projections
     cross join as_of
-    where projections.billing_period = cast(date_trunc('month', as_of.as_of_date) as date)
+    where
+        projections.billing_period = cast(date_trunc('month', as_of.as_of_date) as date)
+        or (
+            projections.billing_period = cast(date_trunc('month', as_of.as_of_date) - interval 1 month as date)
+            and as_of.as_of_date <= cast(last_day(projections.billing_period) as date) + {{ closing_days }}
+        )
+),
+
+-- The forecast thresholds that may alert: those the projection reached, once the forecast is
+-- trustworthy, whose bound also reaches them. A budget of zero keeps the mart's verdict.
+trusted as (
+    select
+        *,
+        case
+            when is_final_figure then cast([] as double[])
+            when days_elapsed < {{ forecast_min_days }} or coalesce(history_days, 0) < {{ forecast_min_history_days }}
+                then cast([] as double[])
+            when budget_amount = 0 then crossed_forecast_thresholds
+            else list_filter(
+                crossed_forecast_thresholds,
+                lambda t: {% if forecast_bound == 'low' %}coalesce(projected_low, projected_cost){% else %}projected_cost{% endif %} * 100
+                >= budget_amount * cast(t as decimal(18, 6))
+            )
+        end as alerting_forecast_thresholds
+    from open_projections
 ),
 
 -- One candidate per threshold reached, of either kind.
@@ -47,19 +89,19 @@ crossings as (
         'actual' as alert_kind,
         crossed_actual_thresholds as crossed_thresholds,
         unnest(crossed_actual_thresholds) as threshold_pct
-    from open_projections
+    from trusted
     union all
     select
         *,
         'forecast' as alert_kind,
-        crossed_forecast_thresholds as crossed_thresholds,
-        unnest(crossed_forecast_thresholds) as threshold_pct
-    from open_projections
+        alerting_forecast_thresholds as crossed_thresholds,
+        unnest(alerting_forecast_thresholds) as threshold_pct
+    from trusted
 ),
 
 -- A forecast of a threshold that spend has already reached says less than the actual alert: it
 -- is not sent. Each later threshold of a kind escalates from the one below it.
-due as (
+candidates as (
     select
         *,
         len(list_filter(crossed_thresholds, lambda t: t <= threshold_pct)) as escalation_level,
@@ -73,6 +115,14 @@ due as (
         )
 ),
 
+-- Several thresholds of a kind reached at once make one message, for the highest: the lower ones
+-- are news no more. (Thresholds crossed one build at a time still alert one by one: the ledger
+-- records each key once.)
+due as (
+    select * from candidates
+    qualify threshold_pct = max(threshold_pct) over (partition by budget_name, billing_period, billing_currency, alert_kind)
+),
+
 -- The models (for a model budget: the categories) with the most spend in the budget's scope, on
 -- its cost basis and in its currency.
 driver_costs as (
@@ -84,11 +134,23 @@ driver_costs as (
         case when open_projections.scope_type = 'model' then costs.category else costs.model_name end as driver_name,
         sum(
             case when open_projections.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end
-        ) as driver_cost
+        ) filter (where costs.billing_period = open_projections.billing_period) as driver_cost,
+        -- The month before over the same days, so a month in progress is compared like with like.
+        coalesce(sum(
+            case when open_projections.cost_basis = 'billed' then costs.billed_cost else costs.effective_cost end
+        ) filter (
+            where
+            costs.billing_period < open_projections.billing_period
+            and costs.usage_date
+            <= costs.billing_period
+            + cast(date_diff('day', open_projections.billing_period, open_projections.data_through_date) as integer)
+        ), 0) as previous_cost
     from open_projections
     inner join costs
         on
-            open_projections.billing_period = costs.billing_period
+            costs.billing_period in (
+                open_projections.billing_period, cast(open_projections.billing_period - interval 1 month as date)
+            )
             and open_projections.billing_currency = costs.billing_currency
             and {{ budget_scope_matches('open_projections', 'costs') }}
     group by all
@@ -114,7 +176,9 @@ top_drivers as (
             struct_pack(
                 name := driver_name,
                 cost := cast(driver_cost as decimal(38, 10)),
-                share_pct := cast(round(100 * driver_cost / nullif(actual_cost, 0), 1) as double)
+                share_pct := cast(round(100 * driver_cost / nullif(actual_cost, 0), 1) as double),
+                previous_cost := cast(previous_cost as decimal(38, 10)),
+                change_cost := cast(driver_cost - previous_cost as decimal(38, 10))
             )
             order by driver_rank
         ) as top_drivers
@@ -158,11 +222,19 @@ final as (
         case when due.scope_type = 'model' then 'categories' else 'models' end as drivers_label,
         coalesce(
             top_drivers.top_drivers,
-            cast([] as struct(name varchar, cost decimal(38, 10), share_pct double)[])
+            cast([] as struct(
+                name varchar, cost decimal(38, 10), share_pct double, previous_cost decimal(38, 10),
+                change_cost decimal(38, 10)
+            )[])
         ) as top_drivers,
         due.as_of_date,
-        -- News while its month is open: a pending alert not sent by the month's end is not sent.
-        cast(last_day(due.billing_period) as date) as due_until_date
+        due.is_final_figure,
+        -- News while its month is open (or, for a final figure, while its late days arrive): a
+        -- pending alert not sent by then is not sent.
+        case
+            when due.is_final_figure then cast(last_day(due.billing_period) as date) + {{ closing_days }}
+            else cast(last_day(due.billing_period) as date)
+        end as due_until_date
     from due
     left join top_drivers
         on

@@ -1,50 +1,84 @@
--- Days whose spend is unusually high for a model, or for the whole bill, against a seasonal baseline.
--- Expected cost is the median of the same weekday over the previous weeks (a quiet weekend never
--- makes Monday look like a spike); the noise scale is the median absolute deviation of the trailing
--- days from their own expectation. A day is an anomaly when its robust z reaches the threshold and
--- its extra spend reaches a minimum impact, so pennies never page anyone. Amounts in different
--- currencies are never added: billing_currency is part of every scope.
+-- Days whose daily usage is unusually high (or low) for a model, a service, an account, or the whole
+-- bill, against a seasonal baseline. Month-level charges (fees, tax, commitments, credits; see
+-- is_month_level_charge) are left out: they are not daily usage. Expected cost is the median of the
+-- same weekday over the previous weeks (a quiet weekend never makes Monday look like a spike); the
+-- noise scale is the median absolute deviation of the trailing days from their own expectation. A
+-- day is an anomaly when its robust z reaches the threshold and its extra spend reaches both a
+-- dollar floor and a percentage floor, so pennies never page anyone. Spend that already came twice
+-- at half the size or more in the last nine weeks (a scheduled training run, monthly or more often)
+-- is usual, not an anomaly. Increases alert; drops are recorded, at severity low, and never alert.
+-- root_causes names the usage types, resources and accounts that explain most of the difference.
+-- Amounts in different currencies are never added: billing_currency is part of every scope.
 
 {%- set baseline_weeks = var('anomaly_baseline_weeks', 4) %}
 {%- set baseline_days = var('anomaly_baseline_days', 14) %}
 {%- set z_threshold = var('anomaly_z_threshold', 3.5) %}
 {%- set high_z = var('anomaly_high_z', 7) %}
+{#- An increase must also be this many percent above the expected cost. #}
+{%- set min_pct = var('anomaly_min_pct', 30) %}
+{#- Days in the trailing weeks with a similar excess that make a spike a habit, not an anomaly. #}
+{%- set recurring_days = var('anomaly_recurring_days', 2) %}
+{#- Days of a scope's history before any of its days is judged (the habit check needs some). #}
+{%- set warmup_days = var('anomaly_warmup_days', 42) %}
+{%- set recurring_window_days = var('anomaly_recurring_window_days', 63) %}
 {#- Both come from the environment through dbt_project.yml, where their one default lives. #}
 {%- set min_impact = number_var('anomaly_min_impact', 'ALERTS_ANOMALY_MIN_IMPACT') %}
 {%- set lookback_days = number_var('anomaly_alert_lookback_days', 'ALERTS_ANOMALY_LOOKBACK_DAYS', whole=true) %}
 
 with
 
+-- Daily usage only: month-level charges are billed to the period's first day.
 costs as (
-    select * from {{ ref('cost_by_model') }}
+    select
+        *,
+        coalesce(sub_account_id, billing_account_id, 'unknown') as account_id
+    from {{ ref('cost_attribution') }}
+    where not is_month_level_charge
 ),
 
-daily_by_model as (
+scoped_costs as (
     select
         usage_date,
         'model' as scope_type,
         model_name as scope_value,
         billing_currency,
-        sum(effective_cost) as actual_cost
+        effective_cost
     from costs
-    group by usage_date, model_name, billing_currency
-),
-
-daily_total as (
+    union all
+    select
+        usage_date,
+        'service' as scope_type,
+        service_name as scope_value,
+        billing_currency,
+        effective_cost
+    from costs
+    union all
+    select
+        usage_date,
+        'account' as scope_type,
+        account_id as scope_value,
+        billing_currency,
+        effective_cost
+    from costs
+    union all
     select
         usage_date,
         'total' as scope_type,
         'total' as scope_value,
         billing_currency,
-        sum(effective_cost) as actual_cost
+        effective_cost
     from costs
-    group by usage_date, billing_currency
 ),
 
 daily as (
-    select * from daily_by_model
-    union all
-    select * from daily_total
+    select
+        usage_date,
+        scope_type,
+        scope_value,
+        billing_currency,
+        sum(effective_cost) as actual_cost
+    from scoped_costs
+    group by all
 ),
 
 bounds as (
@@ -69,6 +103,7 @@ spine as (
         scopes.scope_type,
         scopes.scope_value,
         scopes.billing_currency,
+        scopes.first_date,
         cast(unnest(generate_series(
             cast(scopes.first_date as timestamp), cast(bounds.data_through_date as timestamp), interval 1 day
         )) as date) as usage_date
@@ -82,6 +117,7 @@ filled as (
         spine.scope_type,
         spine.scope_value,
         spine.billing_currency,
+        spine.first_date,
         coalesce(daily.actual_cost, 0) as actual_cost
     from spine
     left join daily
@@ -136,46 +172,247 @@ deviations as (
     from scored
 ),
 
+candidates as (
+    select
+        *,
+        case when impact_cost > 0 then 'increase' else 'drop' end as direction
+    from deviations
+    where
+        -- Nothing is judged before the scope's warm-up: its same weekdays, its noise and its habits
+        -- (scheduled training) need history.
+        baseline_weeks >= 2
+        and baseline_days >= 7
+        and date_diff('day', first_date, usage_date) >= {{ warmup_days }}
+        and abs(deviation) >= {{ z_threshold }}
+        and abs(impact_cost) >= {{ min_impact }}
+        and (expected_cost <= 0 or 100 * abs(impact_cost) >= {{ min_pct }} * expected_cost)
+),
+
+-- The kind of usage that explains most of an increase: per model and usage family (the usage type
+-- without its instance type or size: USE1-Train, BoxUsage, DataTransfer-Out-Bytes), its cost in the
+-- scope that day against the mean of the same weekday over the previous weeks.
+candidate_types as (
+    select
+        candidates.scope_type,
+        candidates.scope_value,
+        candidates.billing_currency,
+        candidates.usage_date,
+        costs.model_name,
+        split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1) as usage_family,
+        coalesce(sum(costs.effective_cost) filter (where costs.usage_date = candidates.usage_date), 0)
+        - coalesce(sum(costs.effective_cost) filter (where costs.usage_date < candidates.usage_date), 0)
+        / {{ baseline_weeks }} as type_impact_cost
+    from candidates
+    inner join costs
+        on
+            candidates.billing_currency = costs.billing_currency
+            and costs.usage_date in (
+                candidates.usage_date,
+                {%- for week in range(1, baseline_weeks + 1) %}
+                    candidates.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+            and case candidates.scope_type
+                when 'model' then candidates.scope_value = costs.model_name
+                when 'service' then candidates.scope_value = costs.service_name
+                when 'account' then candidates.scope_value = costs.account_id
+                else true
+            end
+    where candidates.direction = 'increase'
+    group by all
+),
+
+top_types as (
+    select *
+    from candidate_types
+    qualify row_number() over (
+        partition by scope_type, scope_value, billing_currency, usage_date
+        order by type_impact_cost desc, model_name asc, usage_family asc
+    ) = 1
+),
+
+-- That model's usage family's cost across the whole bill on each day of the habit window before the
+-- increase (0 when nothing was billed): a model's retraining is a habit whichever account runs it.
+type_history as (
+    select
+        top_types.scope_type,
+        top_types.scope_value,
+        top_types.billing_currency,
+        top_types.usage_date,
+        top_types.type_impact_cost,
+        window_days.days_before,
+        coalesce(sum(costs.effective_cost), 0) as day_cost
+    from top_types
+    cross join range(1, {{ recurring_window_days }} + 1) as window_days (days_before)
+    left join costs
+        on
+            top_types.billing_currency = costs.billing_currency
+            and top_types.model_name is not distinct from costs.model_name
+            and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1)
+            and costs.usage_date = top_types.usage_date - cast(window_days.days_before as integer)
+    group by all
+),
+
+-- A spike whose model's usage family already rose as much (half the size or more above its median
+-- over the window) on anomaly_recurring_days days in the last anomaly_recurring_window_days is a
+-- habit (a model's scheduled training, a weekly batch), not an anomaly. An incident of another kind
+-- in the same scope (an endpoint scaled out, a GPU box left running, where training runs are usual)
+-- still is one.
+recurrences as (
+    select
+        scope_type,
+        scope_value,
+        billing_currency,
+        usage_date,
+        count(*) filter (where day_cost - usual_cost >= 0.5 * type_impact_cost) as similar_days
+    from (
+        select
+            *,
+            median(day_cost) over (partition by scope_type, scope_value, billing_currency, usage_date)
+                as usual_cost
+        from type_history
+    ) as history
+    group by all
+),
+
+anomalies as (
+    select candidates.*
+    from candidates
+    left join recurrences
+        on
+            candidates.scope_type = recurrences.scope_type
+            and candidates.scope_value = recurrences.scope_value
+            and candidates.billing_currency = recurrences.billing_currency
+            and candidates.usage_date = recurrences.usage_date
+    where candidates.direction = 'drop' or coalesce(recurrences.similar_days, 0) < {{ recurring_days }}
+),
+
+-- Root causes: per usage type, resource and account in the anomaly's scope, the day's cost against
+-- the mean of the same weekday over the previous weeks; the largest differences explain the anomaly.
+cause_costs as (
+    select
+        anomalies.scope_type,
+        anomalies.scope_value,
+        anomalies.billing_currency,
+        anomalies.usage_date,
+        anomalies.direction,
+        coalesce(cast(costs.usage_type as varchar), 'unknown') as usage_type,
+        coalesce(cast(costs.resource_id as varchar), '') as resource_id,
+        costs.account_id,
+        sum(costs.effective_cost) filter (where costs.usage_date = anomalies.usage_date) as day_cost,
+        sum(costs.effective_cost) filter (where costs.usage_date < anomalies.usage_date) / {{ baseline_weeks }} as usual_cost
+    from anomalies
+    inner join costs
+        on
+            anomalies.billing_currency = costs.billing_currency
+            and costs.usage_date in (
+                anomalies.usage_date,
+                {%- for week in range(1, baseline_weeks + 1) %}
+                    anomalies.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+            and case anomalies.scope_type
+                when 'model' then anomalies.scope_value = costs.model_name
+                when 'service' then anomalies.scope_value = costs.service_name
+                when 'account' then anomalies.scope_value = costs.account_id
+                else true
+            end
+    group by all
+),
+
+ranked_causes as (
+    select
+        *,
+        coalesce(day_cost, 0) - coalesce(usual_cost, 0) as cause_impact_cost,
+        row_number() over (
+            partition by scope_type, scope_value, billing_currency, usage_date
+            order by
+                case
+                    when direction = 'increase' then coalesce(day_cost, 0) - coalesce(usual_cost, 0)
+                    else coalesce(usual_cost, 0) - coalesce(day_cost, 0)
+                end desc,
+                usage_type, resource_id asc
+        ) as cause_rank
+    from cause_costs
+),
+
+root_causes as (
+    select
+        scope_type,
+        scope_value,
+        billing_currency,
+        usage_date,
+        list(
+            struct_pack(
+                usage_type := usage_type,
+                resource_id := nullif(resource_id, ''),
+                account_id := account_id,
+                impact_cost := cast(cause_impact_cost as decimal(38, 10))
+            )
+            order by cause_rank
+        ) as root_causes
+    from ranked_causes
+    where cause_rank <= 3 and cause_impact_cost <> 0
+    group by all
+),
+
 final as (
     select
-        deviations.scope_type || ':' || deviations.scope_value || ':' || deviations.billing_currency || ':'
-        || strftime(deviations.usage_date, '%Y-%m-%d') as anomaly_id,
+        anomalies.scope_type || ':' || anomalies.scope_value || ':' || anomalies.billing_currency || ':'
+        || strftime(anomalies.usage_date, '%Y-%m-%d') as anomaly_id,
         -- The ledger key: one alert per scope and day (per currency only when the day has several,
         -- so keys stay those of earlier releases and an upgrade never sends an alert again).
-        'anomaly:' || deviations.scope_type || ':' || deviations.scope_value || ':'
-        || strftime(deviations.usage_date, '%Y-%m-%d')
-        || case when deviations.currencies_that_day > 1 then ':' || deviations.billing_currency else '' end
+        'anomaly:' || anomalies.scope_type || ':' || anomalies.scope_value || ':'
+        || strftime(anomalies.usage_date, '%Y-%m-%d')
+        || case when anomalies.currencies_that_day > 1 then ':' || anomalies.billing_currency else '' end
             as alert_key,
-        deviations.usage_date,
-        deviations.scope_type,
-        deviations.scope_value,
-        deviations.billing_currency,
-        cast(deviations.actual_cost as decimal(38, 10)) as actual_cost,
-        cast(deviations.expected_cost as decimal(38, 10)) as expected_cost,
-        cast(deviations.impact_cost as decimal(38, 10)) as impact_cost,
-        round(deviations.deviation, 2) as deviation,
+        anomalies.usage_date,
+        anomalies.scope_type,
+        anomalies.scope_value,
+        anomalies.billing_currency,
+        cast(anomalies.actual_cost as decimal(38, 10)) as actual_cost,
+        cast(anomalies.expected_cost as decimal(38, 10)) as expected_cost,
+        cast(anomalies.impact_cost as decimal(38, 10)) as impact_cost,
+        round(anomalies.deviation, 2) as deviation,
         case
-            when deviations.expected_cost > 0
-                then round(100 * deviations.impact_cost / deviations.expected_cost, 1)
+            when anomalies.expected_cost > 0
+                then round(100 * anomalies.impact_cost / anomalies.expected_cost, 1)
         end as deviation_pct,
-        case when deviations.deviation >= {{ high_z }} then 'high' else 'medium' end as severity,
-        deviations.baseline_weeks,
-        deviations.baseline_days,
+        anomalies.direction,
+        -- Doublings of the impact above the dollar floor (0 from the floor to twice it): an alert
+        -- already sent for this scope and day is sent again only when this grows (the ledger keeps
+        -- the highest level announced), so a day whose late hours make it worse re-alerts once.
+        cast(floor(log2(greatest(abs(anomalies.impact_cost) / greatest({{ min_impact }}, 1), 1))) as integer)
+            as impact_level,
+        case
+            when anomalies.direction = 'drop' then 'low'
+            when anomalies.deviation >= {{ high_z }} then 'high'
+            else 'medium'
+        end as severity,
+        dayname(anomalies.usage_date) as weekday_name,
+        coalesce(
+            root_causes.root_causes,
+            cast([] as struct(usage_type varchar, resource_id varchar, account_id varchar, impact_cost decimal(38, 10))[])
+        ) as root_causes,
+        anomalies.baseline_weeks,
+        anomalies.baseline_days,
         bounds.data_through_date,
         -- Announced only on the last few days of data, so the first build over a year of history
         -- does not page anyone for last spring.
-        date_diff('day', deviations.usage_date, bounds.data_through_date) < {{ lookback_days }} as is_alert_due,
+        -- Drops are recorded, never announced.
+        anomalies.direction = 'increase'
+        and date_diff('day', anomalies.usage_date, bounds.data_through_date) < {{ lookback_days }} as is_alert_due,
         -- News while among the last days of data, plus a week's grace for a Slack outage or late
         -- data; a pending alert not sent by then is history and is not sent.
-        cast(deviations.usage_date + to_days({{ lookback_days }} + 7) as date) as due_until_date
-    from deviations
+        cast(anomalies.usage_date + to_days({{ lookback_days }} + 7) as date) as due_until_date
+    from anomalies
     cross join bounds
-    where
-        -- At least two earlier same weekdays and a week of residuals before anything is judged.
-        deviations.baseline_weeks >= 2
-        and deviations.baseline_days >= 7
-        and deviations.deviation >= {{ z_threshold }}
-        and deviations.impact_cost >= {{ min_impact }}
+    left join root_causes
+        on
+            anomalies.scope_type = root_causes.scope_type
+            and anomalies.scope_value = root_causes.scope_value
+            and anomalies.billing_currency = root_causes.billing_currency
+            and anomalies.usage_date = root_causes.usage_date
 )
 
 select * from final

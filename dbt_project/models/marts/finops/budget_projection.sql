@@ -61,49 +61,17 @@ totals as (
     group by all
 ),
 
--- The run rate and its spread come from the last (up to) seven complete days, days without cost
--- counting as zero.
-recent_days as (
+-- The month-end forecast as of the period's last complete day (int_budget_forecasts: month-level
+-- charges apart from daily usage, weekday medians over earlier months too, a measured interval).
+forecasts as (
     select
-        budget_name,
-        billing_period,
-        data_through_date,
-        cast(unnest(generate_series(
-            cast(greatest(billing_period, data_through_date - interval 6 day) as timestamp),
-            cast(data_through_date as timestamp),
-            interval 1 day
-        )) as date) as recent_date
-    from budget_periods
-),
-
-recent_daily_costs as (
-    select
-        recent_days.budget_name,
-        recent_days.billing_period,
-        recent_days.recent_date,
-        coalesce(sum(budget_daily_costs.cost), 0) as cost
-    from recent_days
-    left join budget_daily_costs
+        forecasts.*,
+        cast(forecasts.interval_half_width as decimal(38, 10)) as interval_half_width_cost
+    from {{ ref('int_budget_forecasts') }} as forecasts
+    inner join periods
         on
-            recent_days.budget_name = budget_daily_costs.budget_name
-            and recent_days.billing_period = budget_daily_costs.billing_period
-            and recent_days.recent_date = budget_daily_costs.usage_date
-    group by all
-),
-
--- Everything below stays DECIMAL: the mean is divided exactly (divide_money), so min <= mean <= max
--- holds to the last decimal and projected_low <= projected_cost <= projected_high by construction.
--- (avg() would return a DOUBLE and, on a bill of millions, put the projections out of order in
--- the 10th decimal.)
-recent_stats as (
-    select
-        budget_name,
-        billing_period,
-        {{ divide_money('sum(cost)', 'count(*)') }} as run_rate_per_day,
-        min(cost) as min_daily_cost,
-        max(cost) as max_daily_cost
-    from recent_daily_costs
-    group by all
+            forecasts.billing_period = periods.billing_period
+            and forecasts.as_of_date = periods.data_through_date
 ),
 
 projected as (
@@ -120,21 +88,24 @@ projected as (
         budget_periods.days_in_period,
         budget_periods.days_elapsed,
         budget_periods.days_in_period - budget_periods.days_elapsed as days_remaining,
-        recent_stats.run_rate_per_day,
-        -- Complete days are known; every remaining day (the partial last one included) is
-        -- extrapolated. A projection is never below what has already been spent.
+        -- The usage expected per remaining day (month-level charges apart).
+        case
+            when forecasts.days_remaining > 0
+                then {{ divide_money('forecasts.usage_forecast_remaining_cost', 'forecasts.days_remaining') }}
+        end as run_rate_per_day,
+        forecasts.history_days,
+        forecasts.month_level_cost_to_date,
+        forecasts.month_level_forecast_cost,
+        -- Complete days are known; month-level charges not yet billed come from the month before;
+        -- every remaining day (the partial last one included) is forecast. A projection is never
+        -- below what has already been spent, and low <= projected <= high by construction.
+        greatest(totals.actual_cost, coalesce(forecasts.forecast_cost, totals.complete_days_cost)) as projected_cost,
         greatest(
             totals.actual_cost,
-            totals.complete_days_cost + coalesce(recent_stats.run_rate_per_day, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
-        ) as projected_cost,
-        greatest(
-            totals.actual_cost,
-            totals.complete_days_cost + coalesce(recent_stats.min_daily_cost, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
+            coalesce(forecasts.forecast_cost, totals.complete_days_cost) - coalesce(forecasts.interval_half_width_cost, 0)
         ) as projected_low,
-        greatest(
-            totals.actual_cost,
-            totals.complete_days_cost + coalesce(recent_stats.max_daily_cost, 0) * (budget_periods.days_in_period - budget_periods.days_elapsed)
-        ) as projected_high,
+        greatest(totals.actual_cost, coalesce(forecasts.forecast_cost, totals.complete_days_cost))
+        + coalesce(forecasts.interval_half_width_cost, 0) as projected_high,
         coalesce(uncounted.uncounted_currencies, cast([] as varchar[])) as uncounted_currencies,
         budget_periods.actual_thresholds,
         budget_periods.forecast_thresholds
@@ -143,10 +114,10 @@ projected as (
         on
             budget_periods.budget_name = totals.budget_name
             and budget_periods.billing_period = totals.billing_period
-    left join recent_stats
+    left join forecasts
         on
-            budget_periods.budget_name = recent_stats.budget_name
-            and budget_periods.billing_period = recent_stats.billing_period
+            budget_periods.budget_name = forecasts.budget_name
+            and budget_periods.billing_period = forecasts.billing_period
     left join uncounted
         on
             budget_periods.budget_name = uncounted.budget_name
@@ -185,6 +156,9 @@ final as (
         days_remaining,
         days_remaining = 0 as is_period_complete,
         cast(run_rate_per_day as decimal(38, 10)) as run_rate_per_day,
+        history_days,
+        cast(month_level_cost_to_date as decimal(38, 10)) as month_level_cost,
+        cast(month_level_forecast_cost as decimal(38, 10)) as month_level_forecast_cost,
         cast(projected_cost as decimal(38, 10)) as projected_cost,
         cast(projected_low as decimal(38, 10)) as projected_low,
         cast(projected_high as decimal(38, 10)) as projected_high,
