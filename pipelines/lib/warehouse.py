@@ -41,6 +41,32 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     """
     for file in _create_files() + sorted((sql.SQL_DIR / "ingest").glob("add_*.sql")):
         conn.execute(sql.load(f"ingest/{file.stem}"))
+    _add_new_columns(conn, "billing_line_items")
+
+
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A warehouse made before a column joined the DDL gets it (NULL on the rows already there, until
+    their period is loaded again): `create table if not exists` leaves an existing table as it was."""
+    have = {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t",
+            {"t": table},
+        ).fetchall()
+    }
+    with duckdb.connect(":memory:") as ddl:
+        ddl.execute(sql.load("ingest/create_schema_raw"))
+        ddl.execute(sql.load(f"ingest/create_{table}"))
+        wanted = ddl.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
+            "and table_name = $t and is_nullable = 'YES' order by ordinal_position",
+            {"t": table},
+        ).fetchall()
+    for name, data_type in wanted:
+        if name not in have:
+            conn.execute(
+                f"alter table raw.{sql.quote_ident(table)} add column {sql.quote_ident(name)} {data_type}"
+            )
 
 
 def _create_files() -> list[Path]:

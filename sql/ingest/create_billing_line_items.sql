@@ -1,6 +1,6 @@
 -- The normalized bill: one row per billing line item from any export format (legacy CUR, CUR 2.0,
 -- FOCUS), column names aligned with FOCUS. Replaced one billing period at a time; see
--- docs/billing_line_items.md for every column.
+-- docs/billing.md for every column.
 create table if not exists raw.billing_line_items (
     billing_period date not null,
     charge_period_start timestamp,
@@ -22,10 +22,19 @@ create table if not exists raw.billing_line_items (
     pricing_unit varchar,
     billed_cost decimal(38, 10) not null,
     effective_cost decimal(38, 10) not null,
+    net_effective_cost decimal(38, 10),
     is_cost_missing boolean not null default false,
     list_cost decimal(38, 10),
     billing_currency varchar,
     commitment_discount_id varchar,
+    product_family varchar,
+    product_instance_type varchar,
+    product_instance_family varchar,
+    pricing_term varchar,
+    reservation_arn varchar,
+    savings_plan_arn varchar,
+    invoice_id varchar,
+    pricing_currency varchar,
     is_split_cost_allocation boolean not null,
     tags map(varchar, varchar),
     tags_original map(varchar, varchar),

@@ -48,6 +48,7 @@ def load_all(uri: Path, warehouse: Path) -> dict[str, int]:
         ("cur2_minimal", ["sample-cur20.csv"], "line_item_unblended_cost", "csv", ["2025-01-01"]),
         ("cur2_fivetran", ["aws_cost_report.csv"], "line_item_unblended_cost", "csv", ["2024-04-01"]),
         ("focus", None, "BilledCost", "csv", ["2023-01-01"]),
+        ("focus_1_2", None, "BilledCost", "csv", ["2025-05-01"]),
         ("athena_parquet", None, "line_item_unblended_cost", "parquet", ["2018-12-01"]),
         ("koku_loose", None, "lineItem/UnblendedCost", "csv", ["2022-07-01", "2023-06-01"]),
     ],
@@ -83,6 +84,31 @@ def test_focus_effective_cost_is_taken_as_given(warehouse_path, tmp_path):
     _, billed, effective = warehouse_totals(warehouse_path)
     assert effective == expected_effective
     assert billed != effective  # commitment purchases are billed, amortized to usage
+
+
+def test_focus_1_2_from_aws_keeps_the_columns_the_marts_need(warehouse_path):
+    """AWS's FOCUS 1.2 export (with its x_ columns): amortized cost as given, no net basis (NULL),
+    the invoice, pricing currency, pricing category and the commitment split into its ARN column."""
+    folder = FIXTURES / "focus_1_2"
+    _, expected_effective = file_total(sorted(folder.glob("*.csv")), "EffectiveCost")
+    load_all(folder, warehouse_path)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = conn.execute(
+            "select usage_type, service_code, operation, effective_cost, net_effective_cost, invoice_id, "
+            "pricing_currency, pricing_term, savings_plan_arn, reservation_arn, tags "
+            "from raw.billing_line_items order by billed_cost desc"
+        ).fetchall()
+        assert (
+            conn.execute("select sum(effective_cost) from raw.billing_line_items").fetchone()[0]
+            == expected_effective
+        )
+    assert {r[0] for r in rows} >= {"BoxUsage:p5.48xlarge", "USE1-Claude-InputTokenCount"}
+    fee, p5 = rows[0], rows[1]
+    assert fee[3] == Decimal("36.92") and fee[8].endswith("savingsplan/7d1f0c2e-0000-4000-8000-000000000001")
+    assert p5[1:3] == ("AmazonEC2", "RunInstances") and p5[3] == Decimal("61.40")
+    assert p5[5:10] == ("EUINUS25-0001", "USD", "Committed", fee[8], None)
+    assert p5[10] == {"ml-model": "embeddings"}
+    assert all(r[4] is None for r in rows)  # one amortized basis in FOCUS: net stays unknown
 
 
 def test_legacy_zip_with_manifest(warehouse_path, tmp_path):
@@ -216,6 +242,65 @@ def test_amortized_cost_follows_the_line_item_type_rules(tmp_path, warehouse_pat
     assert rows["j"][3] is True and not any(v[3] for k, v in rows.items() if k != "j")
     assert rows["a"][4] == {"model": "churn"} and rows["b"][4] == {"model": "fraud"}
     assert (rows["a"][5], rows["a"][6]) == ("012345678901", "000011112222")  # leading zeros kept
+
+
+# An account with a 10% private discount: net columns present (legacy CUR names), analyst columns too.
+NET_CSV = """\
+identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,bill/InvoiceId,lineItem/UsageAccountId,\
+lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,\
+lineItem/LineItemDescription,lineItem/UnblendedCost,lineItem/NetUnblendedCost,product/productFamily,\
+product/instanceType,product/instanceFamily,pricing/term,pricing/currency,savingsPlan/SavingsPlanARN,\
+savingsPlan/SavingsPlanEffectiveCost,savingsPlan/NetSavingsPlanEffectiveCost,savingsPlan/TotalCommitmentToDate,\
+savingsPlan/UsedCommitment,reservation/ReservationARN,reservation/EffectiveCost,reservation/NetEffectiveCost,\
+reservation/UnusedAmortizedUpfrontFeeForBillingPeriod,reservation/NetUnusedAmortizedUpfrontFeeForBillingPeriod,\
+reservation/UnusedRecurringFee,reservation/NetUnusedRecurringFee
+a,012345678901,2025-03-01T00:00:00Z,INV-1,000011112222,Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonEC2,BoxUsage:p5.48xlarge,On Demand p5,10,9,Compute Instance,p5.48xlarge,GPU instance,OnDemand,USD,,,,,,,,,,,,
+b,012345678901,2025-03-01T00:00:00Z,INV-1,000011112222,SavingsPlanCoveredUsage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonSageMaker,USE1-Train:ml.p3.2xlarge,SP covered,3.825,3.4425,ML Instance,ml.p3.2xlarge,,OnDemand,USD,arn:aws:savingsplans::012345678901:savingsplan/s1,2.5,2.25,,,,,,,,,
+d,012345678901,2025-03-01T00:00:00Z,INV-1,012345678901,SavingsPlanRecurringFee,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,MachineLearningSavingsPlans,MachineLearningSP:1yrNoUpfront,SP fee,100,90,,,,,USD,arn:aws:savingsplans::012345678901:savingsplan/s1,,,100,60,,,,,,,
+e,012345678901,2025-03-01T00:00:00Z,INV-1,000011112222,DiscountedUsage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,AmazonEC2,BoxUsage:g5.xlarge,RI usage,0,0,Compute Instance,g5.xlarge,GPU instance,Reserved,USD,,,,,,arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1,0.6,0.54,,,,
+f,012345678901,2025-03-01T00:00:00Z,INV-1,012345678901,RIFee,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,AmazonEC2,HeavyUsage:g5.xlarge,RI fee,50,45,,,,Reserved,USD,,,,,,arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1,,,4,3.6,6,5.4
+"""
+
+
+def test_net_amortized_cost_beside_amortized_and_analyst_columns_kept(tmp_path, warehouse_path):
+    """effective_cost is Cost Explorer's "Amortized cost" even when net columns exist; net amortized
+    (unused commitments net too) goes to net_effective_cost; an export without net columns has NULL."""
+    folder = tmp_path / "cur"
+    folder.mkdir()
+    (folder / "march.csv").write_text(NET_CSV)
+    load_all(folder, warehouse_path)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select line_item_id, effective_cost, net_effective_cost, product_instance_type, "
+                "product_instance_family, product_family, pricing_term, savings_plan_arn, reservation_arn, "
+                "invoice_id, pricing_currency, charge_description from raw.billing_line_items"
+            ).fetchall()
+        }
+    assert {k: v[0] for k, v in rows.items()} == {
+        "a": Decimal("10"),
+        "b": Decimal("2.5"),
+        "d": Decimal("40"),
+        "e": Decimal("0.6"),
+        "f": Decimal("10"),
+    }
+    assert {k: v[1] for k, v in rows.items()} == {
+        "a": Decimal("9"),
+        "b": Decimal("2.25"),
+        "d": Decimal("36"),  # unused commitment 40 at the fee's 10% discount
+        "e": Decimal("0.54"),
+        "f": Decimal("9"),
+    }
+    assert rows["a"][2:] == (
+        "p5.48xlarge", "GPU instance", "Compute Instance", "OnDemand", None, None, "INV-1", "USD", "On Demand p5"
+    )  # fmt: skip
+    assert rows["b"][6] == "arn:aws:savingsplans::012345678901:savingsplan/s1"
+    assert rows["e"][7] == "arn:aws:ec2:us-east-1:012345678901:reserved-instances/r1"
+    (folder / "march.csv").write_text(AMORTIZATION_CSV)
+    load_all(folder, warehouse_path)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        assert conn.execute("select count(net_effective_cost) from raw.billing_line_items").fetchone() == (0,)
 
 
 def test_loose_copy_of_a_manifest_file_is_not_counted_twice(tmp_path, warehouse_path):

@@ -10,7 +10,13 @@ import time
 import duckdb
 import pytest
 
-from pipelines.lib.warehouse import WarehouseUnavailable, connect, open_read_only
+from pipelines.lib.warehouse import (
+    WarehouseUnavailable,
+    connect,
+    ensure_raw_tables,
+    open_read_only,
+    raw_schema,
+)
 
 HOLD_READ_LOCK = (
     "import sys, time, duckdb; conn = duckdb.connect(sys.argv[1], read_only=True); "
@@ -45,3 +51,24 @@ def test_a_writer_waits_for_a_brief_reader(warehouse_path):
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_a_bill_table_from_before_new_columns_gets_them_and_keeps_its_rows(warehouse_path):
+    """Upgrading keeps the loaded bill: columns added to the DDL since the warehouse was made (net
+    amortized cost, analyst columns) appear, NULL on the old rows, and the table matches the DDL."""
+    with duckdb.connect(str(warehouse_path)) as conn:
+        ensure_raw_tables(conn)
+        conn.execute("alter table raw.billing_line_items drop column net_effective_cost")
+        conn.execute("alter table raw.billing_line_items drop column invoice_id")
+        conn.execute(
+            "insert into raw.billing_line_items (billing_period, billed_cost, effective_cost, "
+            "is_split_cost_allocation, source_format, source_file, ingested_at) "
+            "values (date '2025-03-01', 1.5, 1.5, false, 'cur2', 'f', now())"
+        )
+        ensure_raw_tables(conn)
+        ensure_raw_tables(conn)  # a second run adds nothing
+        columns = [r[0] for r in conn.execute("describe raw.billing_line_items").fetchall()]
+        assert sorted(columns) == sorted(raw_schema("billing_line_items").names)
+        assert conn.execute(
+            "select billed_cost, net_effective_cost, invoice_id from raw.billing_line_items"
+        ).fetchall() == [(1.5, None, None)]

@@ -88,6 +88,7 @@ def test_dagster_build_passes_every_dbt_check(built):
     assert failed == []
     names = {e.check_name for e in evaluations}
     assert "assert_cost_by_model_reconciles_to_raw" in names
+    assert "assert_cost_allocated_reconciles_to_raw" in names
     assert "assert_cost_per_prediction_matches_inference_cost" in names
     materialized = {m.asset_key for m in result.get_asset_materialization_events() if m.asset_key}
     assert {dg.AssetKey(["marts", name]) for name in MARTS} <= {
@@ -163,6 +164,70 @@ def test_attribution_follows_tags_then_sagemaker_metadata(built):
     assert categories["data_transfer"] == Decimal("0.9")
     assert categories["notebook"] == Decimal("1.2")
     assert categories["processing"] == Decimal("0.23")
+
+
+def test_allocated_view_owns_every_dollar_and_tag_coverage_adds_up_to_the_bill(built):
+    """Tax, the credit, the unused plan fee and untagged usage get owners in cost_allocated (direct
+    rows unchanged); the tag coverage mart covers the whole bill and ranks untagged resources."""
+    _, warehouse = built
+    rows = query(
+        warehouse,
+        """
+        with raw as (
+            select billing_period, sum(effective_cost) as effective from raw.billing_line_items
+            where not is_split_cost_allocation group by 1
+        ), allocated as (
+            select billing_period, sum(effective_cost) as effective,
+                   count(*) filter (where model_name = 'unattributed' and team = 'unattributed'
+                                    and project = 'unattributed') as unowned
+            from marts.cost_allocated group by 1
+        ), coverage as (
+            select billing_period, sum(effective_cost) as effective from marts.tag_coverage group by 1
+        )
+        select raw.billing_period, raw.effective, allocated.effective, allocated.unowned, coverage.effective
+        from raw join allocated using (billing_period) join coverage using (billing_period) order by 1
+        """,
+    )
+    assert len(rows) == 2
+    for _, raw_effective, allocated_effective, unowned, coverage_effective in rows:
+        assert raw_effective == allocated_effective == coverage_effective
+        assert unowned == 0
+    direct = dict(
+        query(
+            warehouse,
+            "select model_name, sum(effective_cost) from marts.cost_attribution "
+            "where billing_period = date '2025-03-01' and model_name <> 'unattributed' group by 1",
+        )
+    )
+    allocated = dict(
+        query(
+            warehouse,
+            "select model_name, sum(effective_cost) from marts.cost_allocated "
+            "where billing_period = date '2025-03-01' and allocation_method = 'direct' "
+            "and model_name <> 'unattributed' group by 1",
+        )
+    )
+    assert allocated == direct
+    reasons = dict(
+        query(
+            warehouse,
+            "select shared_cost_reason, sum(effective_cost) from marts.cost_allocated "
+            "where billing_period = date '2025-03-01' and allocation_method <> 'direct' group by 1",
+        )
+    )
+    assert reasons["tax"] == Decimal("1.5")
+    assert reasons["untagged_usage"] == Decimal("3.4")  # the bucket (2.5) and data transfer (0.9)
+    ranked = query(
+        warehouse,
+        "select resource_id, untagged_cost from marts.tag_coverage "
+        "where billing_period = date '2025-03-01' and untagged_rank <= 3 order by untagged_rank",
+    )
+    # Tags only: endpoints attributed by SageMaker metadata are still untagged resources.
+    assert ranked == [
+        (sample_warehouse.arn("endpoint", "churn-prod"), Decimal("25.5")),
+        (sample_warehouse.arn("endpoint", "recs-mme"), Decimal("14")),
+        ("ml-artifacts-bucket", Decimal("2.5")),
+    ]
 
 
 def test_cost_per_prediction_counts_idle_hours_and_is_null_without_predictions(built):

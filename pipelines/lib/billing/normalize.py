@@ -529,38 +529,16 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str, try_mode: bool) -> No
 
     line_type = cols.text("line_item_line_item_type")
     unblended = cols.money("line_item_unblended_cost")
-    net_unblended = cols.money("line_item_net_unblended_cost")
     reservation_arn = cols.text("reservation_reservation_arn")
     savings_plan_arn = cols.text("savings_plan_savings_plan_arn")
-    sp_effective = _net_or_gross(
-        cols, "savings_plan_net_savings_plan_effective_cost", "savings_plan_savings_plan_effective_cost"
+    effective = _amortized(cols, line_type, reservation_arn, unblended, net=False)
+    # Net columns exist only on accounts with discounts (EDP, private pricing): without them net
+    # amortized cost cannot be known, so it stays NULL rather than repeating the gross amount.
+    net_effective = (
+        _amortized(cols, line_type, reservation_arn, unblended, net=True)
+        if cols.has("line_item_net_unblended_cost")
+        else "cast(null as DECIMAL(38, 10))"
     )
-    ri_effective = _net_or_gross(cols, "reservation_net_effective_cost", "reservation_effective_cost")
-    ri_unused_upfront = _net_or_gross(
-        cols,
-        "reservation_net_unused_amortized_upfront_fee_for_billing_period",
-        "reservation_unused_amortized_upfront_fee_for_billing_period",
-    )
-    ri_unused_recurring = _net_or_gross(
-        cols, "reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee"
-    )
-    sp_commitment = cols.money("savings_plan_total_commitment_to_date")
-    sp_used = cols.money("savings_plan_used_commitment")
-    usage_cost = (
-        f"coalesce({net_unblended}, {unblended})" if cols.has("line_item_net_unblended_cost") else unblended
-    )
-
-    # Amortized cost by line item type, as AWS's dashboards and the FOCUS converters compute it.
-    effective = f"""case {line_type}
-            when 'SavingsPlanCoveredUsage' then {sp_effective}
-            when 'SavingsPlanRecurringFee' then coalesce({sp_commitment}, 0) - coalesce({sp_used}, 0)
-            when 'SavingsPlanNegation' then 0
-            when 'SavingsPlanUpfrontFee' then 0
-            when 'DiscountedUsage' then {ri_effective}
-            when 'RIFee' then coalesce({ri_unused_upfront}, 0) + coalesce({ri_unused_recurring}, 0)
-            when 'Fee' then case when {reservation_arn} is not null then 0 else {usage_cost} end
-            else {usage_cost}
-        end"""
 
     usage_type = cols.text("line_item_usage_type")
     operation = cols.text("line_item_operation")
@@ -593,9 +571,18 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str, try_mode: bool) -> No
         {cols.text("pricing_unit")} as pricing_unit,
         {unblended} as billed_cost,
         {effective} as effective_cost,
+        {net_effective} as net_effective_cost,
         {cols.money("pricing_public_on_demand_cost")} as list_cost,
         coalesce({cols.text("line_item_currency_code")}, 'USD') as billing_currency,
         coalesce({savings_plan_arn}, {reservation_arn}) as commitment_discount_id,
+        {cols.text("product_product_family")} as product_family,
+        {cols.text("product_instance_type")} as product_instance_type,
+        {cols.text("product_instance_family")} as product_instance_family,
+        {cols.text("pricing_term")} as pricing_term,
+        {reservation_arn} as reservation_arn,
+        {savings_plan_arn} as savings_plan_arn,
+        {cols.text("bill_invoice_id")} as invoice_id,
+        {cols.text("pricing_currency")} as pricing_currency,
         -- Split cost allocation rows re-state instance cost per pod/task: flagged, kept out of totals.
         coalesce({operation} in ('EKSPod-EC2', 'ECSTask-EC2')
             or {usage_type} like '%EKSPod-EC2%' or {usage_type} like '%ECSTask-EC2%', false)
@@ -610,11 +597,50 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str, try_mode: bool) -> No
     )  # fmt: skip
 
 
-def _net_or_gross(cols: Columns, net: str, gross: str) -> str:
-    """Net columns exist only on accounts with discounts: fall back to the gross ones."""
-    if cols.has(net):
-        return f"coalesce({cols.money(net)}, {cols.money(gross)})"
-    return cols.money(gross)
+def _amortized(cols: Columns, line_type: str, reservation_arn: str, unblended: str, net: bool) -> str:
+    """Amortized cost by line item type, as Cost Explorer's "Amortized cost" (net=False) and "Net
+    amortized cost" (net=True) compute it. In net mode a net value missing on a row falls back to
+    the gross one (no discount applied to that line); unused commitments are net in net mode too."""
+
+    def pick(net_name: str, gross_name: str) -> str:
+        if net and cols.has(net_name):
+            return f"coalesce({cols.money(net_name)}, {cols.money(gross_name)})"
+        return cols.money(gross_name)
+
+    sp_effective = pick(
+        "savings_plan_net_savings_plan_effective_cost", "savings_plan_savings_plan_effective_cost"
+    )
+    ri_effective = pick("reservation_net_effective_cost", "reservation_effective_cost")
+    ri_unused_upfront = pick(
+        "reservation_net_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_unused_amortized_upfront_fee_for_billing_period",
+    )
+    ri_unused_recurring = pick("reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee")
+    sp_unused = (
+        f"(coalesce({cols.money('savings_plan_total_commitment_to_date')}, 0) "
+        f"- coalesce({cols.money('savings_plan_used_commitment')}, 0))"
+    )
+    usage_cost = unblended
+    if net:
+        net_unblended = cols.money("line_item_net_unblended_cost")
+        usage_cost = f"coalesce({net_unblended}, {unblended})"
+        # The unused part of a Savings Plan commitment carries the same discount as the commitment
+        # fee it belongs to: gross unused times the fee line's net/gross ratio (1 without a fee).
+        sp_unused = (
+            f"cast(case when coalesce({unblended}, 0) = 0 then {sp_unused} "
+            f"else {sp_unused} * cast(coalesce({net_unblended}, {unblended}) as double) "
+            f"/ cast({unblended} as double) end as {DECIMAL})"
+        )
+    return f"""case {line_type}
+            when 'SavingsPlanCoveredUsage' then {sp_effective}
+            when 'SavingsPlanRecurringFee' then {sp_unused}
+            when 'SavingsPlanNegation' then 0
+            when 'SavingsPlanUpfrontFee' then 0
+            when 'DiscountedUsage' then {ri_effective}
+            when 'RIFee' then coalesce({ri_unused_upfront}, 0) + coalesce({ri_unused_recurring}, 0)
+            when 'Fee' then case when {reservation_arn} is not null then 0 else {usage_cost} end
+            else {usage_cost}
+        end"""
 
 
 def _normalize_focus(group: FileGroup, label: str, try_mode: bool) -> Normalized:
@@ -626,6 +652,8 @@ def _normalize_focus(group: FileGroup, label: str, try_mode: bool) -> Normalized
     tags_col = cols.actual("tags")
     original = cols.map_column(tags_col) if tags_col else EMPTY_TAGS
     billed = cols.money("billedcost")
+    commitment = cols.text("commitmentdiscountid")
+    commitment_type = cols.text("commitmentdiscounttype")
     select = f"""
     select
         cast(date_trunc('month', {cols.timestamp("billingperiodstart", "chargeperiodstart")}) as date)
@@ -650,9 +678,21 @@ def _normalize_focus(group: FileGroup, label: str, try_mode: bool) -> Normalized
         {billed} as billed_cost,
         -- EffectiveCost as given; an export without it has no amortization to apply.
         coalesce({cols.money("effectivecost")}, {billed}) as effective_cost,
+        -- FOCUS has one amortized basis (EffectiveCost) and no gross/net pair: see docs/cost-bases.md.
+        cast(null as {DECIMAL}) as net_effective_cost,
         {cols.money("listcost")} as list_cost,
         {cols.text("billingcurrency")} as billing_currency,
-        {cols.text("commitmentdiscountid")} as commitment_discount_id,
+        {commitment} as commitment_discount_id,
+        {cols.text("servicesubcategory", "x_productfamily")} as product_family,
+        {cols.text("x_instancetype")} as product_instance_type,
+        {cols.text("x_instancefamily")} as product_instance_family,
+        {cols.text("pricingcategory")} as pricing_term,
+        case when {commitment_type} ilike 'reserv%' or {commitment} ilike '%:reserved-instances/%'
+            then {commitment} end as reservation_arn,
+        case when {commitment_type} ilike 'savings%' or {commitment} ilike '%:savingsplan/%'
+            then {commitment} end as savings_plan_arn,
+        {cols.text("invoiceid")} as invoice_id,
+        {cols.text("pricingcurrency")} as pricing_currency,
         false as is_split_cost_allocation,
         coalesce({original}, {EMPTY_TAGS}) as raw_tags,
         {{extra}}filename as source_path

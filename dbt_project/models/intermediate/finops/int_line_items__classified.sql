@@ -1,5 +1,5 @@
 -- One row per billing line item, split cost allocation rows removed, with its category and
--- pricing model: for the models that need individual charge periods (idle hours, last complete day).
+-- pricing model, instance type and family, accelerator and purchase option: for the models that need individual charge periods (idle hours, last complete day).
 with
 
 line_items as (
@@ -12,12 +12,34 @@ billable as (
     where not is_split_cost_allocation
 ),
 
+with_instance as (
+    select
+        *,
+        {{ instance_type('product_instance_type', 'usage_type') }} as instance_type
+    from billable
+),
+
+with_accelerator as (
+    select
+        *,
+        {{ instance_family('instance_type') }} as instance_family,
+        {{ accelerator(instance_family('instance_type')) }} as accelerator
+    from with_instance
+),
+
+priced as (
+    select
+        *,
+        {{ classify_category('usage_type', 'charge_type', 'service_code', 'service_name', 'accelerator', 'tags') }} as category,
+        {{ classify_pricing_model('charge_type', 'usage_type', 'commitment_discount_id', 'pricing_term') }} as pricing_model
+    from with_accelerator
+),
+
 final as (
     select
         *,
-        {{ classify_category('usage_type', 'charge_type', 'service_code', 'service_name') }} as category,
-        {{ classify_pricing_model('charge_type', 'usage_type', 'commitment_discount_id') }} as pricing_model
-    from billable
+        {{ purchase_option('pricing_model', 'charge_type') }} as purchase_option
+    from priced
 )
 
 select * from final

@@ -35,9 +35,13 @@ daily as (
         resource_account_id,
         resource_region,
         tags,
+        {{ instance_type('product_instance_type', 'usage_type') }} as instance_type,
+        pricing_term,
         {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
+        -- NULL when the export has no net columns (sum of NULLs), see docs/cost-bases.md.
+        sum(net_effective_cost) as net_effective_cost,
         sum(list_cost) as list_cost,
         sum(usage_quantity) as usage_quantity,
         count(*) as line_items
@@ -46,16 +50,25 @@ daily as (
     group by all
 ),
 
+with_accelerator as (
+    select
+        *,
+        {{ instance_family('instance_type') }} as instance_family,
+        {{ accelerator(instance_family('instance_type')) }} as accelerator
+    from daily
+),
+
 final as (
     select
         daily.*,
-        {{ classify_category('daily.usage_type', 'daily.charge_type', 'daily.service_code', 'daily.service_name') }} as category,
-        {{ classify_pricing_model('daily.charge_type', 'daily.usage_type', 'daily.commitment_discount_id') }} as pricing_model,
+        {{ classify_category('daily.usage_type', 'daily.charge_type', 'daily.service_code', 'daily.service_name', 'daily.accelerator', 'daily.tags') }} as category,
+        {{ classify_pricing_model('daily.charge_type', 'daily.usage_type', 'daily.commitment_discount_id', 'daily.pricing_term') }} as pricing_model,
+        {{ purchase_option(classify_pricing_model('daily.charge_type', 'daily.usage_type', 'daily.commitment_discount_id', 'daily.pricing_term'), 'daily.charge_type') }} as purchase_option,
         {{ tag_lookup('daily.tags', 'aliases.model_name_aliases') }} as tag_model_name,
         {{ tag_lookup('daily.tags', 'aliases.team_aliases') }} as tag_team,
         {{ tag_lookup('daily.tags', 'aliases.project_aliases') }} as tag_project,
         {{ tag_lookup('daily.tags', 'aliases.environment_aliases') }} as tag_environment
-    from daily
+    from with_accelerator as daily
     cross join aliases
 )
 

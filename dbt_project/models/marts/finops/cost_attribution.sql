@@ -12,11 +12,41 @@ shares as (
     select * from {{ ref('int_endpoint_model_shares') }}
 ),
 
+-- Evidence 1b: a resource's tags seen on its other lines in the period (tags activated mid-month,
+-- or a bucket whose transfer lines come untagged). Used only when they agree: never a guess.
+resource_tags as (
+    select
+        billing_period,
+        sub_account_id,
+        resource_id,
+        case when count(distinct tag_model_name) = 1 then min(tag_model_name) end as model_name,
+        case when count(distinct tag_team) = 1 then min(tag_team) end as team,
+        case when count(distinct tag_project) = 1 then min(tag_project) end as project,
+        case when count(distinct tag_environment) = 1 then min(tag_environment) end as environment
+    from line_items
+    where resource_id is not null and coalesce(tag_model_name, tag_team, tag_project, tag_environment) is not null
+    group by billing_period, sub_account_id, resource_id
+),
+
 keyed as (
     select
         row_number() over () as cost_key,
-        * exclude (tags, commitment_discount_id)
+        -- The linter takes the names in an exclude list for unqualified column references (noqa).
+        line_items.* exclude (tags, tag_model_name, tag_team, tag_project, tag_environment),  -- noqa: RF02
+        line_items.tag_model_name is null and resource_tags.model_name is not null as is_model_from_resource_tags,
+        coalesce(line_items.tag_model_name, resource_tags.model_name) as tag_model_name,
+        coalesce(line_items.tag_team, resource_tags.team) as tag_team,
+        coalesce(line_items.tag_project, resource_tags.project) as tag_project,
+        coalesce(line_items.tag_environment, resource_tags.environment) as tag_environment,
+        coalesce(line_items.tag_model_name, line_items.tag_team, line_items.tag_project, line_items.tag_environment) is null
+        and coalesce(resource_tags.model_name, resource_tags.team, resource_tags.project, resource_tags.environment) is not null
+            as is_owner_from_resource_tags
     from line_items
+    left join resource_tags
+        on
+            line_items.billing_period = resource_tags.billing_period
+            and line_items.resource_id = resource_tags.resource_id
+            and coalesce(line_items.sub_account_id, '') = coalesce(resource_tags.sub_account_id, '')
 ),
 
 -- Evidence 2: the ARN names a SageMaker resource whose metadata we hold. Joins use plain
@@ -94,6 +124,7 @@ allocated as (
         row_number() over (partition by cost_key order by share desc, share_model_name asc) as share_rank,
         cast(round(billed_cost * share, 10) as decimal(38, 10)) as billed_part,
         cast(round(effective_cost * share, 10) as decimal(38, 10)) as effective_part,
+        cast(round(net_effective_cost * share, 10) as decimal(38, 10)) as net_effective_part,
         cast(round(list_cost * share, 10) as decimal(38, 10)) as list_part
     from with_shares
 ),
@@ -109,6 +140,10 @@ balanced as (
             when share_rank = 1 then effective_cost - (sum(effective_part) over (partition by cost_key) - effective_part)
             else effective_part
         end as effective_cost_allocated,
+        case
+            when share_rank = 1 then net_effective_cost - (sum(net_effective_part) over (partition by cost_key) - net_effective_part)
+            else net_effective_part
+        end as net_effective_cost_allocated,
         case
             when share_rank = 1 then list_cost - (sum(list_part) over (partition by cost_key) - list_part)
             else list_part
@@ -131,8 +166,13 @@ attributed as (
         is_month_level_charge,
         category,
         pricing_model,
+        purchase_option,
+        instance_type,
+        instance_family,
+        accelerator,
         billing_currency,
         resource_id,
+        commitment_discount_id,
         sagemaker_resource_type,
         sagemaker_resource_name,
         resource_account_id,
@@ -143,11 +183,13 @@ attributed as (
         coalesce(tag_project, resource_project, 'unattributed') as project,
         coalesce(tag_environment, resource_environment, 'unattributed') as environment,
         case
+            when is_model_from_resource_tags then 'resource_tag'
             when tag_model_name is not null then 'line_item_tag'
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
             -- No model, but the owner is known (e.g. a notebook's team): say where that came from.
+            when is_owner_from_resource_tags then 'resource_tag'
             when coalesce(tag_team, tag_project, tag_environment) is not null then 'line_item_tag'
             when coalesce(resource_team, resource_project, resource_environment) is not null
                 then resource_attribution_source
@@ -155,6 +197,7 @@ attributed as (
         end as attribution_source,
         billed_cost_allocated as billed_cost,
         effective_cost_allocated as effective_cost,
+        net_effective_cost_allocated as net_effective_cost,
         list_cost_allocated as list_cost,
         usage_quantity * share as usage_quantity,
         line_items
@@ -175,8 +218,13 @@ final as (
         is_month_level_charge,
         category,
         pricing_model,
+        purchase_option,
+        instance_type,
+        instance_family,
+        accelerator,
         billing_currency,
         resource_id,
+        commitment_discount_id,
         sagemaker_resource_type,
         sagemaker_resource_name,
         resource_account_id,
@@ -189,6 +237,7 @@ final as (
         attribution_source,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
+        sum(net_effective_cost) as net_effective_cost,
         sum(list_cost) as list_cost,
         sum(usage_quantity) as usage_quantity,
         cast(sum(line_items) as bigint) as line_items

@@ -16,6 +16,7 @@ final as (
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         sum(list_cost) as list_cost,
+        sum(net_effective_cost) as net_effective_cost,
         -- Part of the grain: amounts in different currencies (a FOCUS export mixing providers) are
         -- never added up.
         billing_currency,

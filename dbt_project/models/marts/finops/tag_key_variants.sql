@@ -1,0 +1,71 @@
+-- One row per tag key as written in the exports (`user:Team`, `user_TEAM`, `Model`, ...): the key
+-- it normalizes to, the attribute it feeds (model_name, team, project, environment or none), how
+-- many spellings share that normalized key, and the lines and cost that carry it. Teams fix their
+-- tagging from here: several spellings, or a key no alias names, show up at once.
+with
+
+line_items as (
+    select * from {{ ref('stg_aws_cur__line_items') }}
+),
+
+aliases as (
+    select * from {{ ref('tag_key_aliases') }}
+),
+
+-- Distinct tag maps first: an export has few, so the keys are unnested a handful of times.
+tag_sets as (
+    select
+        tags_original,
+        billing_currency,
+        count(*) as line_items,
+        sum(effective_cost) as effective_cost,
+        min(billing_period) as first_billing_period,
+        max(billing_period) as last_billing_period
+    from line_items
+    where not is_split_cost_allocation and cardinality(tags_original) > 0
+    group by tags_original, billing_currency
+),
+
+keys as (
+    select
+        unnest(map_keys(tags_original)) as original_key,
+        billing_currency,
+        line_items,
+        effective_cost,
+        first_billing_period,
+        last_billing_period
+    from tag_sets
+),
+
+by_key as (
+    select
+        original_key,
+        -- The ingest's normalization (pipelines/lib/billing/normalize.py, mlcost_tag_key).
+        lower(regexp_replace(trim(original_key), '^(user:|user_)', '', 'i')) as normalized_key,
+        billing_currency,
+        sum(line_items) as line_items,
+        sum(effective_cost) as effective_cost,
+        min(first_billing_period) as first_billing_period,
+        max(last_billing_period) as last_billing_period
+    from keys
+    group by all
+),
+
+final as (
+    select
+        by_key.original_key,
+        by_key.normalized_key,
+        (
+            select min(lower(aliases.attribute)) from aliases
+            where lower(trim(aliases.alias)) = by_key.normalized_key
+        ) as attribute,
+        count(distinct by_key.original_key) over (partition by by_key.normalized_key) as spellings,
+        by_key.billing_currency,
+        cast(by_key.line_items as bigint) as line_items,
+        by_key.effective_cost,
+        by_key.first_billing_period,
+        by_key.last_billing_period
+    from by_key
+)
+
+select * from final
