@@ -204,20 +204,7 @@ candidate_types as (
         / {{ baseline_weeks }} as type_impact_cost
     from candidates
     inner join costs
-        on
-            candidates.billing_currency = costs.billing_currency
-            and costs.usage_date in (
-                candidates.usage_date,
-                {%- for week in range(1, baseline_weeks + 1) %}
-                    candidates.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
-            and case candidates.scope_type
-                when 'model' then candidates.scope_value = costs.model_name
-                when 'service' then candidates.scope_value = costs.service_name
-                when 'account' then candidates.scope_value = costs.account_id
-                else true
-            end
+        on {{ anomaly_costs_on('candidates', baseline_weeks) }}
     where candidates.direction = 'increase'
     group by all
 ),
@@ -303,20 +290,7 @@ cause_costs as (
         sum(costs.effective_cost) filter (where costs.usage_date < anomalies.usage_date) / {{ baseline_weeks }} as usual_cost
     from anomalies
     inner join costs
-        on
-            anomalies.billing_currency = costs.billing_currency
-            and costs.usage_date in (
-                anomalies.usage_date,
-                {%- for week in range(1, baseline_weeks + 1) %}
-                    anomalies.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
-            and case anomalies.scope_type
-                when 'model' then anomalies.scope_value = costs.model_name
-                when 'service' then anomalies.scope_value = costs.service_name
-                when 'account' then anomalies.scope_value = costs.account_id
-                else true
-            end
+        on {{ anomaly_costs_on('anomalies', baseline_weeks) }}
     group by all
 ),
 
