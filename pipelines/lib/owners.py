@@ -111,7 +111,10 @@ def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
             key = _text(key_node)
             if key not in KEYS:
                 problems.append(
-                    (_line(key_node), f"{label}unknown field {key!r} (expected one of {', '.join(sorted(KEYS))})")
+                    (
+                        _line(key_node),
+                        f"{label}unknown field {key!r} (expected one of {', '.join(sorted(KEYS))})",
+                    )
                 )
                 continue
             if key in values:
@@ -125,16 +128,20 @@ def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
         if "account" not in values:
             problems.append((line, f"{label}missing field 'account' (the linked account id)"))
         elif account is not None and not _ACCOUNT.match(account):
-            problems.append(
-                (line, f"{label}field 'account' is {account!r}: expected a 12-digit account id")
-            )
+            problems.append((line, f"{label}field 'account' is {account!r}: expected a 12-digit account id"))
         service, region = values.get("service"), values.get("region")
         if service is not None and not _SERVICE.match(service):
-            problems.append((line, f"{label}field 'service' is {service!r}: expected a service code like AmazonEC2"))
+            problems.append(
+                (line, f"{label}field 'service' is {service!r}: expected a service code like AmazonEC2")
+            )
         if region is not None and not _REGION.match(region):
-            problems.append((line, f"{label}field 'region' is {region!r}: expected a region code like us-east-1"))
-        if not any(values.get(field) for field in ("team", "project", "model")):
-            problems.append((line, f"{label}needs at least one of team, project, model (an environment is no owner)"))
+            problems.append(
+                (line, f"{label}field 'region' is {region!r}: expected a region code like us-east-1")
+            )
+        if not any(field in values for field in ("team", "project", "model")):
+            problems.append(
+                (line, f"{label}needs at least one of team, project, model (an environment is no owner)")
+            )
 
         if len(problems) == before:
             label_key = (account, service, region)
