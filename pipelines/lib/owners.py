@@ -107,6 +107,7 @@ def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
             continue
         before = len(problems)
         values: dict[str, str | None] = {}
+        lines: dict[str, int] = {}
         for key_node, value_node in item.value:
             key = _text(key_node)
             if key not in KEYS:
@@ -123,20 +124,29 @@ def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
             if value is None:
                 problems.append((_line(value_node), f"{label}field {key!r} must be a non-empty text value"))
             values[key] = value
+            lines[key] = _line(value_node)
 
         account = values.get("account")
         if "account" not in values:
             problems.append((line, f"{label}missing field 'account' (the linked account id)"))
         elif account is not None and not _ACCOUNT.match(account):
-            problems.append((line, f"{label}field 'account' is {account!r}: expected a 12-digit account id"))
+            problems.append(
+                (lines["account"], f"{label}field 'account' is {account!r}: expected a 12-digit account id")
+            )
         service, region = values.get("service"), values.get("region")
         if service is not None and not _SERVICE.match(service):
             problems.append(
-                (line, f"{label}field 'service' is {service!r}: expected a service code like AmazonEC2")
+                (
+                    lines["service"],
+                    f"{label}field 'service' is {service!r}: expected a service code like AmazonEC2",
+                )
             )
         if region is not None and not _REGION.match(region):
             problems.append(
-                (line, f"{label}field 'region' is {region!r}: expected a region code like us-east-1")
+                (
+                    lines["region"],
+                    f"{label}field 'region' is {region!r}: expected a region code like us-east-1",
+                )
             )
         if not any(field in values for field in ("team", "project", "model")):
             problems.append(

@@ -31,7 +31,7 @@ owners:
         ("owners:\n  - account: '111111111111'\n    environment: dev\n", 2, "needs at least one of team"),
         ("owners:\n  - account: '111111111111'\n    team: a\n    colour: red\n", 4, "unknown field 'colour'"),
         ("owners:\n  - account: '111111111111'\n    team: [a, b]\n", 3, "field 'team' must be a non-empty"),
-        ("owners:\n  - account: '111111111111'\n    region: Virginia\n    team: a\n", 2, "field 'region'"),
+        ("owners:\n  - account: '111111111111'\n    region: Virginia\n    team: a\n", 3, "field 'region'"),
         (
             "owners:\n  - {account: '111111111111', team: a}\n  - {account: '111111111111', team: b}\n",
             3,
