@@ -10,19 +10,19 @@ from pipelines.defs.ingest.sagemaker import ingest_sagemaker
 from pipelines.defs.resources import PredictionLogs, SageMakerSource
 from pipelines.lib.sagemaker.predictions import partition_key_ranges
 
-# Everything downstream of the landed sources: the budgets file, dbt models (with their tests as
+# Everything downstream of the landed sources: the budgets and owners files, dbt models (with their tests as
 # asset checks) and whatever publishes or reads the marts. Sources that call AWS have their own jobs
 # (ingest_billing per billing period, ingest_sagemaker, ingest_predictions per day).
 BUILD_SELECTION = (
     dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
-) | dg.AssetSelection.assets(["raw", "budgets"])
+) | dg.AssetSelection.assets(["raw", "budgets"], ["raw", "owner_rules"])
 # (Dropping billing periods changes the raw data too, so the marts follow it the same way.)
 INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions", "drop_billing_periods")
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=BUILD_SELECTION,
-    description="Load budgets, run dbt build (staging, intermediate, marts and their tests), publish the marts, "
+    description="Load budgets and owner rules, run dbt build (staging, intermediate, marts and their tests), publish the marts, "
     "then record newly due alerts (alerts/ledger).",
 )
 

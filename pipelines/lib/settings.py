@@ -18,6 +18,7 @@ DEFAULTS: dict[str, str] = {
     "WAREHOUSE_PATH": "warehouse.duckdb",
     "DAGSTER_HOME": ".dagster_home",
     "BUDGETS_FILE": str(REPO_ROOT / "budgets.yml"),
+    "OWNERS_FILE": str(REPO_ROOT / "owners.yml"),
 }
 
 # dagster.yaml as mlcost writes it, one block per top-level key: a home made by an older mlcost (or by

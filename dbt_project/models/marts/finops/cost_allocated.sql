@@ -24,14 +24,7 @@ classified as (
     select
         *,
         model_name <> 'unattributed' or team <> 'unattributed' or project <> 'unattributed' as has_owner,
-        case
-            when purchase_option = 'tax' then 'tax'
-            when purchase_option in ('credit', 'discount') then 'credit'
-            when charge_type in ('SavingsPlanRecurringFee', 'RIFee') then 'unused_commitment'
-            when charge_type = 'Purchase' and commitment_discount_id is not null then 'unused_commitment'
-            when purchase_option in ('fee', 'adjustment') or service_code ilike '%support%' then 'support_and_fees'
-            else 'untagged_usage'
-        end as shared_cost_reason
+        {{ shared_cost_reason('purchase_option', 'charge_type', 'commitment_discount_id', 'service_code') }} as shared_cost_reason
     from costs
 ),
 

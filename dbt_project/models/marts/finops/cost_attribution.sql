@@ -12,6 +12,43 @@ shares as (
     select * from {{ ref('int_endpoint_model_shares') }}
 ),
 
+owner_rules as (
+    select * from {{ ref('stg_owners__rules') }}
+),
+
+-- Evidence 3 (the last): the owners file's rule for the line's linked account, service and region,
+-- the most specific one that matches (stg_owners__rules.specificity). Looked up once per distinct
+-- account, service and region, not per line.
+line_scopes as (
+    select distinct
+        sub_account_id,
+        service_code,
+        region
+    from line_items
+    where sub_account_id is not null
+),
+
+scope_rules as (
+    select
+        line_scopes.sub_account_id,
+        line_scopes.service_code,
+        line_scopes.region,
+        owner_rules.model_name as rule_model_name,
+        owner_rules.team as rule_team,
+        owner_rules.project as rule_project,
+        owner_rules.environment as rule_environment
+    from line_scopes
+    inner join owner_rules
+        on
+            line_scopes.sub_account_id = owner_rules.account_id
+            and (owner_rules.service_code is null or owner_rules.service_code = lower(line_scopes.service_code))
+            and (owner_rules.region is null or owner_rules.region = lower(line_scopes.region))
+    qualify row_number() over (
+        partition by line_scopes.sub_account_id, line_scopes.service_code, line_scopes.region
+        order by owner_rules.specificity desc
+    ) = 1
+),
+
 -- Evidence 1b: a resource's tags seen on its other lines in the period (tags activated mid-month,
 -- or a bucket whose transfer lines come untagged). Used only when they agree: never a guess.
 resource_tags as (
@@ -151,7 +188,32 @@ balanced as (
     from allocated
 ),
 
--- Evidence in order: the line's own tags, the SageMaker resource, else unattributed.
+-- An account rule owns a line only when neither tags nor SageMaker metadata name a model, team or
+-- project, and only usage: tax, credits, fees and unused commitments stay shared cost here and are
+-- shared out in marts.cost_allocated.
+ruled as (
+    select
+        balanced.*,
+        scope_rules.rule_model_name,
+        scope_rules.rule_team,
+        scope_rules.rule_project,
+        scope_rules.rule_environment,
+        scope_rules.sub_account_id is not null
+        and coalesce(
+            balanced.tag_model_name, balanced.tag_team, balanced.tag_project, balanced.share_model_name,
+            balanced.resource_model_name, balanced.resource_team, balanced.resource_project
+        ) is null
+        and {{ shared_cost_reason('balanced.purchase_option', 'balanced.charge_type', 'balanced.commitment_discount_id', 'balanced.service_code') }} = 'untagged_usage'
+            as is_account_rule
+    from balanced
+    left join scope_rules
+        on
+            balanced.sub_account_id = scope_rules.sub_account_id
+            and coalesce(balanced.service_code, '') = coalesce(scope_rules.service_code, '')
+            and coalesce(balanced.region, '') = coalesce(scope_rules.region, '')
+),
+
+-- Evidence in order: the line's own tags, the SageMaker resource, the account rule, else unattributed.
 attributed as (
     select
         billing_period,
@@ -178,11 +240,18 @@ attributed as (
         resource_account_id,
         resource_region,
         case when sagemaker_resource_type = 'endpoint' then sagemaker_resource_name end as endpoint_name,
-        coalesce(tag_model_name, share_model_name, resource_model_name, 'unattributed') as model_name,
-        coalesce(tag_team, resource_team, 'unattributed') as team,
-        coalesce(tag_project, resource_project, 'unattributed') as project,
-        coalesce(tag_environment, resource_environment, 'unattributed') as environment,
+        coalesce(
+            tag_model_name, share_model_name, resource_model_name, case when is_account_rule then rule_model_name end,
+            'unattributed'
+        ) as model_name,
+        coalesce(tag_team, resource_team, case when is_account_rule then rule_team end, 'unattributed') as team,
+        coalesce(tag_project, resource_project, case when is_account_rule then rule_project end, 'unattributed') as project,
+        coalesce(
+            tag_environment, resource_environment, case when is_account_rule then rule_environment end, 'unattributed'
+        ) as environment,
         case
+            -- Said first so it is never mistaken for a tag: the owner came from OWNERS_FILE alone.
+            when is_account_rule then 'account_rule'
             when is_model_from_resource_tags then 'resource_tag'
             when tag_model_name is not null then 'line_item_tag'
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
@@ -201,7 +270,7 @@ attributed as (
         list_cost_allocated as list_cost,
         usage_quantity * share as usage_quantity,
         line_items
-    from balanced
+    from ruled
 ),
 
 final as (
