@@ -24,9 +24,13 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.lib.config_yaml import ConfigFileError, compose, node_line
+
 SCOPES = ("total", "model", "team", "project", "environment", "category", "service")
 COST_BASES = ("effective", "billed")
-CATEGORIES = ("training", "inference", "processing", "notebook", "storage", "data_transfer", "other")
+CATEGORIES = (
+    "training", "inference", "processing", "notebook", "storage", "data_transfer", "genai", "ai_services", "other",
+)  # fmt: skip
 DEFAULT_ACTUAL_THRESHOLDS = (80.0, 100.0)
 DEFAULT_FORECAST_THRESHOLDS = (100.0,)
 DEFAULT_CURRENCY = "USD"
@@ -44,14 +48,10 @@ _TAG_SCOPE = re.compile(r"^tag:[^\s:]+$", re.IGNORECASE)
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
-class BudgetsFileError(ValueError):
+class BudgetsFileError(ConfigFileError):
     """The budgets file is malformed; the message lists every problem with its line."""
 
-    def __init__(self, path: Path | str, problems: list[tuple[int, str]]):
-        self.path = str(path)
-        self.problems = sorted(problems)
-        lines = [f"{self.path}:{line}: {reason}" for line, reason in self.problems]
-        super().__init__("invalid budgets file\n" + "\n".join(lines))
+    kind = "budgets"
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,6 @@ class Budget:
     actual_thresholds: tuple[float, ...] = DEFAULT_ACTUAL_THRESHOLDS
     forecast_thresholds: tuple[float, ...] = DEFAULT_FORECAST_THRESHOLDS
     line: int = 0
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
 
 
 def _scalar(node: yaml.Node) -> str | None:
@@ -88,41 +84,32 @@ def _number(node: yaml.Node) -> Decimal | None:
 
 def _thresholds(node: yaml.Node, key: str, problems: list[tuple[int, str]]) -> tuple[float, ...] | None:
     if not isinstance(node, yaml.SequenceNode):
-        problems.append((_line(node), f"{key} must be a list of percentages, e.g. [80, 100]"))
+        problems.append((node_line(node), f"{key} must be a list of percentages, e.g. [80, 100]"))
         return None
     values = []
     for item in node.value:
         number = _number(item)
         if number is None or number <= 0:
             problems.append(
-                (_line(item), f"{key} holds {_scalar(item)!r}: each threshold must be a positive number")
+                (node_line(item), f"{key} holds {_scalar(item)!r}: each threshold must be a positive number")
             )
             return None
         values.append(float(number))
     return tuple(sorted(set(values)))
 
 
-def _compose(text: str, path: Path | str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise BudgetsFileError(path, [(line, f"not valid YAML: {exc.problem or exc}")]) from exc
-
-
 def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
     """Budgets from YAML text; raises BudgetsFileError naming each bad line."""
-    root = _compose(text, path)
+    root = compose(text, path, BudgetsFileError)
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
-        raise BudgetsFileError(path, [(_line(root), "the file must be a mapping with a 'budgets' list")])
+        raise BudgetsFileError(path, [(node_line(root), "the file must be a mapping with a 'budgets' list")])
     top = {_scalar(k): v for k, v in root.value}
     problems: list[tuple[int, str]] = []
     for key_node, _ in root.value:
         if _scalar(key_node) != "budgets":
-            problems.append((_line(key_node), f"unknown key {_scalar(key_node)!r} (expected 'budgets')"))
+            problems.append((node_line(key_node), f"unknown key {_scalar(key_node)!r} (expected 'budgets')"))
     items = top.get("budgets")
     if items is None:
         if problems:
@@ -131,12 +118,12 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
     if isinstance(items, yaml.ScalarNode) and items.tag == "tag:yaml.org,2002:null":
         return []
     if not isinstance(items, yaml.SequenceNode):
-        raise BudgetsFileError(path, [(_line(items), "'budgets' must be a list")])
+        raise BudgetsFileError(path, [(node_line(items), "'budgets' must be a list")])
 
     budgets: list[Budget] = []
     seen: dict[str, int] = {}
     for item in items.value:
-        line = _line(item)
+        line = node_line(item)
         if not isinstance(item, yaml.MappingNode):
             problems.append((line, "each budget must be a mapping with name, scope and amount"))
             continue
@@ -145,11 +132,11 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             key = _scalar(key_node)
             if key not in KEYS:
                 problems.append(
-                    (_line(key_node), f"unknown key {key!r} (expected one of {', '.join(sorted(KEYS))})")
+                    (node_line(key_node), f"unknown key {key!r} (expected one of {', '.join(sorted(KEYS))})")
                 )
                 continue
             if key in fields:
-                problems.append((_line(key_node), f"key {key!r} given twice"))
+                problems.append((node_line(key_node), f"key {key!r} given twice"))
             fields[key] = value_node
         before = len(problems)
 
@@ -158,10 +145,13 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             problems.append((line, "missing name"))
         elif name.lower() in seen:
             problems.append(
-                (_line(fields["name"]), f"duplicate name {name!r} (first used on line {seen[name.lower()]})")
+                (
+                    node_line(fields["name"]),
+                    f"duplicate name {name!r} (first used on line {seen[name.lower()]})",
+                )
             )
         else:
-            seen[name.lower()] = _line(fields["name"])
+            seen[name.lower()] = node_line(fields["name"])
         label = f"budget {name!r}: " if name else ""
 
         scope = (_scalar(fields["scope"]) or "").strip().lower() if "scope" in fields else None
@@ -170,7 +160,7 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         elif scope not in SCOPES and not _TAG_SCOPE.match(scope):
             problems.append(
                 (
-                    _line(fields["scope"]),
+                    node_line(fields["scope"]),
                     f"{label}unknown scope {scope!r} (expected {' | '.join(SCOPES)} | tag:<key>)",
                 )
             )
@@ -180,11 +170,11 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
         if scope and scope != "total" and value is None:
             problems.append((line, f"{label}scope {scope!r} needs a value"))
         if scope == "total" and value is not None:
-            problems.append((_line(fields["value"]), f"{label}scope 'total' takes no value"))
+            problems.append((node_line(fields["value"]), f"{label}scope 'total' takes no value"))
         if scope == "category" and value is not None and value.lower() not in CATEGORIES:
             problems.append(
                 (
-                    _line(fields["value"]),
+                    node_line(fields["value"]),
                     f"{label}unknown category {value!r} (expected {' | '.join(CATEGORIES)})",
                 )
             )
@@ -196,10 +186,13 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             amount = _number(fields["amount"])
             if amount is None:
                 problems.append(
-                    (_line(fields["amount"]), f"{label}amount {_scalar(fields['amount'])!r} is not a number")
+                    (
+                        node_line(fields["amount"]),
+                        f"{label}amount {_scalar(fields['amount'])!r} is not a number",
+                    )
                 )
             elif amount < 0:
-                problems.append((_line(fields["amount"]), f"{label}negative amount {amount}"))
+                problems.append((node_line(fields["amount"]), f"{label}negative amount {amount}"))
 
         # Amounts in different currencies are never added up: a budget counts only its currency.
         currency = DEFAULT_CURRENCY
@@ -208,7 +201,7 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             if not _CURRENCY.match(currency):
                 problems.append(
                     (
-                        _line(fields["currency"]),
+                        node_line(fields["currency"]),
                         f"{label}currency {_scalar(fields['currency'])!r} is not a 3-letter ISO 4217 code "
                         "(e.g. USD, EUR, JPY)",
                     )
@@ -220,7 +213,7 @@ def parse(text: str, path: Path | str = "<budgets>") -> list[Budget]:
             if cost_basis not in COST_BASES:
                 problems.append(
                     (
-                        _line(fields["cost_basis"]),
+                        node_line(fields["cost_basis"]),
                         f"{label}unknown cost_basis {cost_basis!r} (expected effective | billed)",
                     )
                 )

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.lib.config_yaml import ConfigFileError, compose, node_line
+
 OWNER_FIELDS = ("team", "project", "environment", "model")
 KEYS = {"account", "service", "region", *OWNER_FIELDS}
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -34,14 +36,10 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _SERVICE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 
 
-class OwnersFileError(ValueError):
+class OwnersFileError(ConfigFileError):
     """The owners file is malformed; the message lists every problem with its line."""
 
-    def __init__(self, path: Path | str, problems: list[tuple[int, str]]):
-        self.path = str(path)
-        self.problems = sorted(problems)
-        lines = [f"{self.path}:{line}: {reason}" for line, reason in self.problems]
-        super().__init__("invalid owners file\n" + "\n".join(lines))
+    kind = "owners"
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,6 @@ class OwnerRule:
     line: int = 0
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
 def _text(node: yaml.Node) -> str | None:
     """A non-empty string scalar, stripped; None for anything else (lists, maps, null, blank)."""
     if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
@@ -67,40 +61,31 @@ def _text(node: yaml.Node) -> str | None:
     return node.value.strip() or None
 
 
-def _compose(text: str, path: Path | str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise OwnersFileError(path, [(line, f"not valid YAML: {exc.problem or exc}")]) from exc
-
-
 def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
     """Owner rules from YAML text; raises OwnersFileError naming each bad line, entry and field."""
-    root = _compose(text, path)
+    root = compose(text, path, OwnersFileError)
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
-        raise OwnersFileError(path, [(_line(root), "the file must be a mapping with an 'owners' list")])
+        raise OwnersFileError(path, [(node_line(root), "the file must be a mapping with an 'owners' list")])
     problems: list[tuple[int, str]] = []
     items = None
     for key_node, value_node in root.value:
         if _text(key_node) == "owners":
             items = value_node
         else:
-            problems.append((_line(key_node), f"unknown key {_text(key_node)!r} (expected 'owners')"))
+            problems.append((node_line(key_node), f"unknown key {_text(key_node)!r} (expected 'owners')"))
     if items is None or (isinstance(items, yaml.ScalarNode) and items.tag == "tag:yaml.org,2002:null"):
         if problems:
             raise OwnersFileError(path, problems)
         return []
     if not isinstance(items, yaml.SequenceNode):
-        raise OwnersFileError(path, [(_line(items), "'owners' must be a list")])
+        raise OwnersFileError(path, [(node_line(items), "'owners' must be a list")])
 
     rules: list[OwnerRule] = []
     seen: dict[tuple[str, str | None, str | None], int] = {}
     for number, item in enumerate(items.value, start=1):
-        line = _line(item)
+        line = node_line(item)
         label = f"owner rule {number}: "
         if not isinstance(item, yaml.MappingNode):
             problems.append((line, f"{label}each rule must be a mapping with account and an owner"))
@@ -113,18 +98,20 @@ def parse(text: str, path: Path | str = "<owners>") -> list[OwnerRule]:
             if key not in KEYS:
                 problems.append(
                     (
-                        _line(key_node),
+                        node_line(key_node),
                         f"{label}unknown field {key!r} (expected one of {', '.join(sorted(KEYS))})",
                     )
                 )
                 continue
             if key in values:
-                problems.append((_line(key_node), f"{label}field {key!r} given twice"))
+                problems.append((node_line(key_node), f"{label}field {key!r} given twice"))
             value = _text(value_node)
             if value is None:
-                problems.append((_line(value_node), f"{label}field {key!r} must be a non-empty text value"))
+                problems.append(
+                    (node_line(value_node), f"{label}field {key!r} must be a non-empty text value")
+                )
             values[key] = value
-            lines[key] = _line(value_node)
+            lines[key] = node_line(value_node)
 
         account = values.get("account")
         if "account" not in values:

@@ -69,6 +69,15 @@ def test_each_malformed_budget_is_reported_with_its_line(text, line, reason):
     assert any(found == line and reason in message for found, message in raised.value.problems), raised.value
 
 
+def test_every_category_the_marts_classify_can_be_budgeted():
+    for category in budgets.CATEGORIES:
+        [parsed] = budgets.parse(
+            f"budgets:\n  - name: a\n    scope: category\n    value: {category}\n    amount: 5\n"
+        )
+        assert parsed.value == category
+    assert {"genai", "ai_services"} <= set(budgets.CATEGORIES)
+
+
 def test_defaults_and_tag_scopes_parse():
     parsed = budgets.load(FIXTURES / "sample.yml")
     by_name = {b.name: b for b in parsed}
