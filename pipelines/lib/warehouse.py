@@ -44,6 +44,26 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     _add_new_columns(conn, "billing_line_items")
 
 
+def replace_config_rows(
+    conn: duckdb.DuckDBPyConnection, delete: str, insert: str, rows: list[dict], before: tuple[str, ...] = ()
+) -> None:
+    """Replace a table loaded from a config file (budgets, owner rules) as a whole, in one
+    transaction: the `before` statements, then the delete, then one insert per row. On any error
+    the table keeps what it held. Values go in as bound parameters; names are sql/ files."""
+    ensure_raw_tables(conn)
+    conn.execute("begin transaction")
+    try:
+        for name in before:
+            conn.execute(sql.load(name))
+        conn.execute(sql.load(delete))
+        for row in rows:
+            conn.execute(sql.load(insert), row)
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+
+
 def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
     """A warehouse made before a column joined the DDL gets it (NULL on the rows already there, until
     their period is loaded again): `create table if not exists` leaves an existing table as it was."""

@@ -6,8 +6,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib import budgets as budgets_file
-from pipelines.lib import settings, sql
-from pipelines.lib.warehouse import ensure_raw_tables
+from pipelines.lib import settings
+from pipelines.lib.warehouse import replace_config_rows
 
 
 @dg.asset(key=["raw", "budgets"], group_name="ingest", kinds={"duckdb", "yaml"}, pool="duckdb")
@@ -18,32 +18,29 @@ def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.
         loaded = budgets_file.load(path)
     except budgets_file.BudgetsFileError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    rows = [
+        {
+            "budget_name": budget.name,
+            "scope": budget.scope,
+            "scope_value": budget.value,
+            "amount": str(budget.amount),
+            "currency": budget.currency,
+            "cost_basis": budget.cost_basis,
+            "actual_thresholds": list(budget.actual_thresholds),
+            "forecast_thresholds": list(budget.forecast_thresholds),
+            "source_file": str(path),
+            "source_line": budget.line,
+        }
+        for budget in loaded
+    ]
     with warehouse.get_connection() as conn:
-        ensure_raw_tables(conn)
-        conn.execute("begin transaction")
-        try:
-            conn.execute(sql.load("ingest/add_budgets_currency"))
-            conn.execute(sql.load("ingest/delete_budgets"))
-            for budget in loaded:
-                conn.execute(
-                    sql.load("ingest/insert_budget"),
-                    {
-                        "budget_name": budget.name,
-                        "scope": budget.scope,
-                        "scope_value": budget.value,
-                        "amount": str(budget.amount),
-                        "currency": budget.currency,
-                        "cost_basis": budget.cost_basis,
-                        "actual_thresholds": list(budget.actual_thresholds),
-                        "forecast_thresholds": list(budget.forecast_thresholds),
-                        "source_file": str(path),
-                        "source_line": budget.line,
-                    },
-                )
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
+        replace_config_rows(
+            conn,
+            "ingest/delete_budgets",
+            "ingest/insert_budget",
+            rows,
+            before=("ingest/add_budgets_currency",),
+        )
     context.log.info(f"loaded {len(loaded)} budgets from {path}")
     return dg.MaterializeResult(
         metadata={

@@ -6,8 +6,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib import owners as owners_file
-from pipelines.lib import settings, sql
-from pipelines.lib.warehouse import ensure_raw_tables
+from pipelines.lib import settings
+from pipelines.lib.warehouse import replace_config_rows
 
 
 @dg.asset(key=["raw", "owner_rules"], group_name="ingest", kinds={"duckdb", "yaml"}, pool="duckdb")
@@ -18,30 +18,22 @@ def owner_rules(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
         loaded = owners_file.load(path)
     except owners_file.OwnersFileError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    rows = [
+        {
+            "account_id": rule.account,
+            "service_code": rule.service,
+            "region": rule.region,
+            "team": rule.team,
+            "project": rule.project,
+            "environment": rule.environment,
+            "model_name": rule.model,
+            "source_file": str(path),
+            "source_line": rule.line,
+        }
+        for rule in loaded
+    ]
     with warehouse.get_connection() as conn:
-        ensure_raw_tables(conn)
-        conn.execute("begin transaction")
-        try:
-            conn.execute(sql.load("ingest/delete_owner_rules"))
-            for rule in loaded:
-                conn.execute(
-                    sql.load("ingest/insert_owner_rule"),
-                    {
-                        "account_id": rule.account,
-                        "service_code": rule.service,
-                        "region": rule.region,
-                        "team": rule.team,
-                        "project": rule.project,
-                        "environment": rule.environment,
-                        "model_name": rule.model,
-                        "source_file": str(path),
-                        "source_line": rule.line,
-                    },
-                )
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
+        replace_config_rows(conn, "ingest/delete_owner_rules", "ingest/insert_owner_rule", rows)
     context.log.info(f"loaded {len(loaded)} owner rules from {path}")
     return dg.MaterializeResult(
         metadata={
