@@ -31,8 +31,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from pipelines.demo.catalog import DAY, HOUR, DemoCatalog, unit
-from pipelines.demo.usage.sagemaker import WARM_POOL_SECONDS, warm_pool_seconds
+from pipelines.demo.catalog import DAY, DEV_ACCOUNT_ID, HOUR, PROD_ACCOUNT_ID, DemoCatalog, unit
+from pipelines.demo.usage.s3 import SCRATCH_BUCKET, SCRATCH_BUCKET_TAGS
+from pipelines.demo.usage.sagemaker import (
+    STUDIO_DOMAIN_TAGS,
+    WARM_POOL_SECONDS,
+    studio_domain_id,
+    warm_pool_seconds,
+)
 
 DEMO_ROLE_NAME = "mlcost-demo"
 PUT_METRIC_BATCH = 500  # PutMetricData accepts up to 1000 datums per call
@@ -302,11 +308,39 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
         notebook.status = n.status
         counts["notebooks"] += 1
 
+    counts.update(_seed_resource_tags(catalog, client))
+
     through = metrics_through(catalog)
     counts["invocation_datapoints"] = _put_invocations(catalog, client, through)
     counts["utilization_datapoints"] = _put_utilization(catalog, client, through)
     counts["training_utilization_datapoints"] = _put_training_utilization(catalog, client, through)
     return counts
+
+
+def _seed_resource_tags(catalog: DemoCatalog, client) -> dict[str, int]:
+    """Resources whose owner only their own tags know (read back through tag:GetResources): the Studio
+    domain, and the dev account's scratch bucket, tagged by its team but never activated as a cost
+    allocation tag, so its bill lines carry no tags."""
+    sm = client("sagemaker", PROD_ACCOUNT_ID, "us-east-1")
+    sm.create_domain(
+        DomainName="mlcost-demo",
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": _role(PROD_ACCOUNT_ID)},
+        SubnetIds=["subnet-0demo"],
+        VpcId="vpc-0demo",
+        Tags=_tags(STUDIO_DOMAIN_TAGS),
+    )
+    # moto derives the domain id from its name; AWS makes one up: give it the bill's.
+    backend = _backend(PROD_ACCOUNT_ID, "us-east-1")
+    domain = backend.domains.pop("d-mlcost-demo")
+    domain.id = studio_domain_id(catalog)
+    domain.arn = f"arn:aws:sagemaker:us-east-1:{PROD_ACCOUNT_ID}:domain/{domain.id}"
+    backend.domains[domain.id] = domain
+
+    s3 = client("s3", DEV_ACCOUNT_ID, "us-east-1")
+    s3.create_bucket(Bucket=SCRATCH_BUCKET)
+    s3.put_bucket_tagging(Bucket=SCRATCH_BUCKET, Tagging={"TagSet": _tags(SCRATCH_BUCKET_TAGS)})
+    return {"studio_domains": 1, "tagged_buckets": 1}
 
 
 def retire_demo_endpoints(catalog: DemoCatalog, endpoint_url: str) -> list[str]:

@@ -253,7 +253,7 @@ def test_bill_carries_every_pattern_the_demo_promises(exports, catalog):
         r[0]
         for r in con.sql(
             "select distinct line_item_resource_id from rel where line_item_resource_id like 'arn:aws:sagemaker:%'"
-            " and line_item_resource_id not like '%:domain/%'"
+            " and line_item_resource_id not like '%:app/%'"
         ).fetchall()
     }
     known = (

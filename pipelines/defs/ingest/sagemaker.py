@@ -124,8 +124,11 @@ def sagemaker_metadata(
 
 ingest_sagemaker = dg.define_asset_job(
     "ingest_sagemaker",
-    selection=dg.AssetSelection.assets(*[dg.AssetKey(["raw", t]) for t in ALL_TABLES]),
-    description="Incremental SageMaker metadata ingest from every account in AWS_ROLE_ARNS and region in SAGEMAKER_REGIONS.",
+    selection=dg.AssetSelection.assets(
+        *[dg.AssetKey(["raw", t]) for t in ALL_TABLES], ["raw", "resource_tags"]
+    ),
+    description="Incremental SageMaker metadata, and every resource's current tags (defs/ingest/resource_tags.py), "
+    "from every account in AWS_ROLE_ARNS and region in SAGEMAKER_REGIONS.",
 )
 
 

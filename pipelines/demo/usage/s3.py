@@ -7,6 +7,10 @@ from pipelines.demo.usage.streams import HOURS_PER_MONTH, UsageStreams, bill_onl
 
 S3_GB_MONTH = 0.023
 DATA_TRANSFER_GB = 0.09
+# The dev account's scratch bucket: no tags on the bill (its team never activated the key as a cost
+# allocation tag), tagged on the bucket itself, which the tagging API reads (aws_seed).
+SCRATCH_BUCKET = "mlcost-demo-scratch"
+SCRATCH_BUCKET_TAGS = {"team": "research", "environment": "dev"}
 
 
 def s3_streams(catalog: DemoCatalog) -> UsageStreams:
@@ -22,7 +26,7 @@ def s3_streams(catalog: DemoCatalog) -> UsageStreams:
             15_000,
             {"ml-model": "embeddings", "TEAM": "search"},
         ),
-        (DEV_ACCOUNT_ID, "us-east-1", "mlcost-demo-scratch", 4_000, {}),
+        (DEV_ACCOUNT_ID, "us-east-1", SCRATCH_BUCKET, 4_000, {}),
     ]
     for account, region, bucket, gb, tags in buckets:
         streams.add(

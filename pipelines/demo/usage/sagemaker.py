@@ -232,40 +232,37 @@ def _notebooks(catalog: DemoCatalog, streams: UsageStreams) -> None:
         )
 
 
+def studio_domain_id(catalog: DemoCatalog) -> str:
+    """The demo's Studio domain (tagged team=search in the demo's AWS; its apps' lines are untagged)."""
+    return f"d-demo{catalog.seed:02d}k2xq9rt1"
+
+
+STUDIO_DOMAIN_TAGS = {"team": "search", "environment": "dev"}
+
+
 def _studio(catalog: DemoCatalog, streams: UsageStreams) -> None:
-    """Studio apps, which appear only on the bill (no SageMaker API resource in the catalog)."""
+    """Studio apps, billed per app ARN (app/<domain-id>/<user profile or space>/<type>/<name>) with no
+    tags on the line: their owner comes from the domain's tags (tagging API), as in an organisation
+    that tags its Studio domains but never activated those keys as cost allocation tags."""
     start = bill_only_start(catalog)
-    domain = f"arn:aws:sagemaker:us-east-1:{PROD_ACCOUNT_ID}:domain/d-demo{catalog.seed:02d}k2xq9rt1"
-    studio_tags = {"team": "search", "environment": "dev"}
-    streams.add(
-        PROD_ACCOUNT_ID,
-        "us-east-1",
-        "AmazonSageMaker",
-        "ML Instance",
-        "Studio:ml.t3.medium",
-        "RunInstance",
-        domain,
-        "Hrs",
-        SAGEMAKER_RATES["ml.t3.medium"],
-        3.0,
-        start,
-        None,
-        studio_tags,
-        "ml.t3.medium",
-    )
-    streams.add(
-        PROD_ACCOUNT_ID,
-        "us-east-1",
-        "AmazonSageMaker",
-        "ML Instance",
-        "Studio:ml.g4dn.xlarge",
-        "RunInstance",
-        domain,
-        "Hrs",
-        SAGEMAKER_RATES["ml.g4dn.xlarge"],
-        0.3,
-        start,
-        None,
-        studio_tags,
-        "ml.g4dn.xlarge",
-    )
+    app = f"arn:aws:sagemaker:us-east-1:{PROD_ACCOUNT_ID}:app/{studio_domain_id(catalog)}/{{}}/jupyterlab/default"
+    for owner, instance_type, count in (
+        ("ana-search", "ml.t3.medium", 3.0),
+        ("shared-gpu", "ml.g4dn.xlarge", 0.3),
+    ):
+        streams.add(
+            PROD_ACCOUNT_ID,
+            "us-east-1",
+            "AmazonSageMaker",
+            "ML Instance",
+            f"Studio:{instance_type}",
+            "RunInstance",
+            app.format(owner),
+            "Hrs",
+            SAGEMAKER_RATES[instance_type],
+            count,
+            start,
+            None,
+            {},
+            instance_type,
+        )

@@ -16,6 +16,10 @@ owner_rules as (
     select * from {{ ref('stg_owners__rules') }}
 ),
 
+tagged_owners as (
+    select * from {{ ref('int_resource_tags__owners') }}
+),
+
 -- Evidence 3 (the last): the owners file's rule for the line's linked account, service and region,
 -- the most specific one that matches (stg_owners__rules.specificity). Looked up once per distinct
 -- account, service and region, not per line.
@@ -96,6 +100,11 @@ with_resource as (
         resources.project as resource_project,
         resources.environment as resource_environment,
         resources.attribution_source as resource_attribution_source,
+        coalesce(resource_owners.model_name, studio_domains.model_name) as api_model_name,
+        coalesce(resource_owners.team, studio_domains.team) as api_team,
+        coalesce(resource_owners.project, studio_domains.project) as api_project,
+        coalesce(resource_owners.environment, studio_domains.environment) as api_environment,
+        coalesce(resource_owners.attribution_source, studio_domains.attribution_source) as api_attribution_source,
         -- only untagged endpoint lines are divided between models
         case
             when keyed.tag_model_name is null and keyed.sagemaker_resource_type = 'endpoint'
@@ -108,6 +117,24 @@ with_resource as (
             and keyed.sagemaker_resource_name = resources.resource_name
             and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
             and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
+    -- Evidence 2b: the tags the resource carries now (tagging API), for lines whose tags never
+    -- reached the bill; a Studio app (app/<domain-id>/<user profile or space>/...) takes its user
+    -- profile's or space's owner, else its domain's.
+    left join tagged_owners as resource_owners
+        on
+            coalesce(keyed.resource_account_id, keyed.sub_account_id) = resource_owners.account_id
+            and (
+                case
+                    when keyed.sagemaker_resource_type = 'app'
+                        then 'studio:' || keyed.sagemaker_resource_name || '/' || lower(split_part(keyed.resource_id, '/', 3))
+                    else lower(keyed.resource_id)
+                end
+            ) = resource_owners.owner_key
+    left join tagged_owners as studio_domains
+        on
+            keyed.sagemaker_resource_type = 'app'
+            and keyed.resource_account_id = studio_domains.account_id
+            and 'studio:' || keyed.sagemaker_resource_name = studio_domains.owner_key
 ),
 
 day_shares as (
@@ -201,7 +228,8 @@ ruled as (
         scope_rules.sub_account_id is not null
         and coalesce(
             balanced.tag_model_name, balanced.tag_team, balanced.tag_project, balanced.share_model_name,
-            balanced.resource_model_name, balanced.resource_team, balanced.resource_project
+            balanced.resource_model_name, balanced.resource_team, balanced.resource_project,
+            balanced.api_model_name, balanced.api_team, balanced.api_project
         ) is null
         and {{ shared_cost_reason('balanced.purchase_option', 'balanced.charge_type', 'balanced.commitment_discount_id', 'balanced.service_code') }} = 'untagged_usage'
             as is_account_rule
@@ -213,7 +241,8 @@ ruled as (
             and coalesce(balanced.region, '') = coalesce(scope_rules.region, '')
 ),
 
--- Evidence in order: the line's own tags, the SageMaker resource, the account rule, else unattributed.
+-- Evidence in order: the line's own tags, the SageMaker resource, the resource's current tags (tagging
+-- API; Studio apps through their user profile, space or domain), the account rule, else unattributed.
 attributed as (
     select
         billing_period,
@@ -241,13 +270,16 @@ attributed as (
         resource_region,
         case when sagemaker_resource_type = 'endpoint' then sagemaker_resource_name end as endpoint_name,
         coalesce(
-            tag_model_name, share_model_name, resource_model_name, case when is_account_rule then rule_model_name end,
-            'unattributed'
+            tag_model_name, share_model_name, resource_model_name, api_model_name,
+            case when is_account_rule then rule_model_name end, 'unattributed'
         ) as model_name,
-        coalesce(tag_team, resource_team, case when is_account_rule then rule_team end, 'unattributed') as team,
-        coalesce(tag_project, resource_project, case when is_account_rule then rule_project end, 'unattributed') as project,
+        coalesce(tag_team, resource_team, api_team, case when is_account_rule then rule_team end, 'unattributed') as team,
         coalesce(
-            tag_environment, resource_environment, case when is_account_rule then rule_environment end, 'unattributed'
+            tag_project, resource_project, api_project, case when is_account_rule then rule_project end, 'unattributed'
+        ) as project,
+        coalesce(
+            tag_environment, resource_environment, api_environment, case when is_account_rule then rule_environment end,
+            'unattributed'
         ) as environment,
         case
             -- Said first so it is never mistaken for a tag: the owner came from OWNERS_FILE alone.
@@ -257,11 +289,13 @@ attributed as (
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
+            when api_model_name is not null then api_attribution_source
             -- No model, but the owner is known (e.g. a notebook's team): say where that came from.
             when is_owner_from_resource_tags then 'resource_tag'
             when coalesce(tag_team, tag_project, tag_environment) is not null then 'line_item_tag'
             when coalesce(resource_team, resource_project, resource_environment) is not null
                 then resource_attribution_source
+            when coalesce(api_team, api_project, api_environment) is not null then api_attribution_source
             else 'unattributed'
         end as attribution_source,
         billed_cost_allocated as billed_cost,

@@ -1,0 +1,76 @@
+"""Resource tags: the tags every resource carries now, from the Resource Groups Tagging API.
+
+Read from every account (AWS_ROLE_ARNS) and region (SAGEMAKER_REGIONS) as the SageMakerSource
+resource says, in the ingest_sagemaker job. All API calls happen first; account/region pairs that
+succeeded replace their stored rows in one transaction; any that failed are then named in the error
+that fails the run, and their stored rows stay as they were.
+"""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.resources import SageMakerSource
+from pipelines.lib import aws, resource_tags
+from pipelines.lib.warehouse import ensure_raw_tables
+
+
+@dg.asset(
+    key=["raw", "resource_tags"],
+    group_name="ingest",
+    kinds={"duckdb", "aws"},
+    pool="duckdb",
+)
+def raw_resource_tags(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, sagemaker: SageMakerSource
+):
+    """One row per tagged resource (EC2, EBS, S3, EFS, SageMaker Studio domains, user profiles,
+    spaces, ...) per account and region, with its current tags (tag:GetResources)."""
+    regions = sagemaker.region_list
+    if not regions:
+        context.log.info("SAGEMAKER_REGIONS is not set: resource tags skipped, empty table created.")
+        with warehouse.get_connection() as conn:
+            ensure_raw_tables(conn)
+            return dg.MaterializeResult(
+                metadata={"skipped": True, "rows_written": 0, "row_count": resource_tags.count(conn)}
+            )
+
+    fetched_at = datetime.now(UTC).replace(tzinfo=None)
+    scopes: list[resource_tags.ScopeTags] = []
+    failures: list[str] = []
+    for account in sagemaker.accounts(failures):
+        for region in regions:
+            scope = f"{account.label} region {region}"
+            try:
+                client = account.client("resourcegroupstaggingapi", region)
+                scopes.append(resource_tags.fetch_scope(client, account.account_id, region, fetched_at))
+            except Exception as exc:  # noqa: BLE001 - collected, reported together below
+                failures.append(f"{scope}: {aws.describe_error(exc)}")
+                context.log.error(f"Resource tags failed for {scope}: {aws.describe_error(exc)}")
+                continue
+            context.log.info(f"{scope}: {len(scopes[-1].rows)} tagged resources")
+
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)
+        written = resource_tags.write_scopes(conn, scopes) if scopes else 0
+        row_count = resource_tags.count(conn)
+
+    if failures:
+        raise dg.Failure(
+            description="Resource tags failed for " + "; ".join(failures),
+            metadata={"failed": dg.MetadataValue.text("\n".join(failures))},
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "rows_written": written,
+            "row_count": row_count,
+            "regions": ", ".join(regions),
+            "accounts": ", ".join(sorted({s.account_id for s in scopes})),
+        }
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[raw_resource_tags])
