@@ -495,12 +495,27 @@ def outside_model_predictions(catalog: DemoCatalog, hour_start: dt.datetime) -> 
     return int(round(OUTSIDE_MODEL["rate"] * busy * (0.8 + 0.4 * unit(catalog.seed, "outside", epoch_hour))))
 
 
+# Records a batch transform instance scores per hour in the demo (before a per-job factor).
+TRANSFORM_RECORDS_PER_INSTANCE_HOUR = 40_000
+
+
+def transform_job_records(catalog: DemoCatalog, job) -> int:
+    """Records a demo transform job scored (completed jobs only; deterministic)."""
+    if job.status != "Completed":
+        return 0
+    hours = (job.ended_at - job.started_at).total_seconds() / 3600
+    factor = 0.7 + 0.6 * unit(catalog.seed, "transform-records", job.transform_job_name)
+    return int(round(TRANSFORM_RECORDS_PER_INSTANCE_HOUR * job.instance_count * hours * factor))
+
+
 def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> list[Path]:
     """Write the demo's application prediction logs under out_dir; returns the files written.
 
     - ``<endpoint>/<YYYY-MM>.parquet`` for each multi-model endpoint: one row per hour, variant and
       model with a ``predictions`` count, from ``catalog.hourly_model_predictions``;
-    - ``outside-sagemaker/<model>-<YYYY-MM>.csv``: the model served outside SageMaker, no endpoint.
+    - ``outside-sagemaker/<model>-<YYYY-MM>.csv``: the model served outside SageMaker, no endpoint;
+    - ``batch-transform/records.csv``: the records each completed batch transform job scored, one
+      row per job at its end hour (``transform_job_name``, ``model_name``, ``records``).
     """
     out = Path(out_dir)
     through = metrics_through(catalog)
@@ -545,5 +560,23 @@ def write_demo_prediction_logs(catalog: DemoCatalog, out_dir: Path | str) -> lis
         path = out / "outside-sagemaker" / f"{OUTSIDE_MODEL['model_name']}-{month}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         pacsv.write_csv(pa.Table.from_pylist(rows), path)
+        written.append(path)
+
+    batch = [
+        {
+            "timestamp": job.ended_at.replace(minute=0, second=0, microsecond=0)
+            .isoformat()
+            .replace("+00:00", "Z"),
+            "transform_job_name": job.transform_job_name,
+            "model_name": job.model_name,
+            "records": transform_job_records(catalog, job),
+        }
+        for job in catalog.transform_jobs
+        if job.ended_at <= through and transform_job_records(catalog, job)
+    ]
+    if batch:
+        path = out / "batch-transform" / "records.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pacsv.write_csv(pa.Table.from_pylist(batch), path)
         written.append(path)
     return written

@@ -7,6 +7,8 @@ create table if not exists raw.prediction_counts (
     endpoint_name varchar,
     variant_name varchar,
     model_name varchar,
+    -- set when the rows are records a batch transform job scored (prediction logs with a transform job column)
+    transform_job_name varchar,
     predictions bigint not null,
     source varchar not null,
     account_id varchar,

@@ -5,5 +5,6 @@ create temp table prediction_log_counts (
     endpoint_name varchar,
     variant_name varchar,
     model_name varchar,
+    transform_job_name varchar,
     predictions bigint
 )

@@ -8,6 +8,7 @@ with source as (
         nullif(trim({model_column}::varchar), '') as model_name,
         nullif(trim({endpoint_column}::varchar), '') as endpoint_name,
         nullif(trim({variant_column}::varchar), '') as variant_name,
+        nullif(trim({transform_job_column}::varchar), '') as transform_job_name,
         {count_column}::bigint as predictions
     from {reader}($path)
 ),
@@ -24,6 +25,7 @@ parsed as (
         model_name,
         endpoint_name,
         variant_name,
+        transform_job_name,
         predictions
     from source
 )
@@ -33,6 +35,7 @@ select
     endpoint_name,
     variant_name,
     model_name,
+    transform_job_name,
     coalesce(sum(predictions), 0)::bigint as predictions
 from parsed
 where ts >= timezone('UTC', $day_start::timestamp) and ts < timezone('UTC', $day_end::timestamp)

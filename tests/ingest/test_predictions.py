@@ -358,3 +358,20 @@ def test_known_variants_and_listed_metrics_are_both_fetched(moto_endpoint, monke
     monkeypatch.setenv("CLOUDWATCH_LIST_METRICS", "false")
     assert materialize([prediction_counts], partition_key=KEY).success
     assert stored_counts() == {("us-east-1", "known-ep", "AllTraffic", None, 2): 4}
+
+
+def test_batch_transform_records_land_with_their_job(tmp_path, monkeypatch):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "batch.csv").write_text(
+        "timestamp,transform_job_name,model_name,records\n"
+        f"{(DAY + timedelta(hours=5)).isoformat()}Z,churn-batch-1,churn,120000\n"
+        f"{(DAY + timedelta(hours=5)).isoformat()}Z,churn-batch-1,churn,30000\n"
+        f"{(DAY + timedelta(hours=7)).isoformat()}Z,,churn,12\n"
+    )
+    monkeypatch.setenv("PREDICTION_LOGS_URI", str(folder))
+    assert materialize([prediction_counts], partition_key=KEY).success
+    assert query(
+        "select transform_job_name, model_name, hour(hour_start), predictions from raw.prediction_counts"
+        " order by hour_start"
+    ) == [("churn-batch-1", "churn", 5, 150000), (None, "churn", 7, 12)]

@@ -1,7 +1,8 @@
 """Application prediction logs (CSV, Parquet, JSON lines) -> hourly prediction counts.
 
-A log file has a timestamp column, a model name column and optionally endpoint, variant and a count
-column. Without a count column every row is one prediction. Column names are matched
+A log file has a timestamp column, a model name column and optionally endpoint, variant, transform
+job and a count column. Without a count column every row is one prediction. Rows that name a batch
+transform job count the records that job scored (cost per 1,000 records in marts.transform_job_costs). Column names are matched
 case-insensitively against the candidates below. Files are read by DuckDB in a private in-memory
 database, never in the warehouse.
 """
@@ -33,7 +34,9 @@ TIMESTAMP_COLUMNS = (
 MODEL_COLUMNS = ("model_name", "model", "model_id")
 ENDPOINT_COLUMNS = ("endpoint_name", "endpoint")
 VARIANT_COLUMNS = ("variant_name", "variant", "production_variant")
-COUNT_COLUMNS = ("predictions", "prediction_count", "count", "n_predictions", "num_predictions")
+# Rows naming a batch transform job count the records that job scored, not endpoint predictions.
+TRANSFORM_JOB_COLUMNS = ("transform_job_name", "transform_job")
+COUNT_COLUMNS = ("predictions", "prediction_count", "count", "n_predictions", "num_predictions", "records")
 
 READERS = {
     ".csv": "read_csv",
@@ -50,6 +53,7 @@ COUNTS_SCHEMA = pa.schema(
         ("endpoint_name", pa.string()),
         ("variant_name", pa.string()),
         ("model_name", pa.string()),
+        ("transform_job_name", pa.string()),
         ("predictions", pa.int64()),
     ]
 )
@@ -121,6 +125,7 @@ class _Columns:
     model: str
     endpoint: str | None
     variant: str | None
+    transform_job: str | None
     count: str | None
 
 
@@ -148,6 +153,7 @@ def _columns(conn: duckdb.DuckDBPyConnection, log: LogFile) -> _Columns:
         model=found["model"],
         endpoint=_pick(names, ENDPOINT_COLUMNS),
         variant=_pick(names, VARIANT_COLUMNS),
+        transform_job=_pick(names, TRANSFORM_JOB_COLUMNS),
         count=_pick(names, COUNT_COLUMNS),
     )
 
@@ -162,6 +168,7 @@ def _template(name: str, log: LogFile, cols: _Columns) -> str:
         model_column=sql.quote_ident(cols.model),
         endpoint_column=ident_or_null(cols.endpoint),
         variant_column=ident_or_null(cols.variant),
+        transform_job_column=ident_or_null(cols.transform_job),
         count_column=ident_or_null(cols.count) if cols.count else "1",
     )
 

@@ -1,7 +1,9 @@
 with
 
+-- Records scored by batch transform jobs are not endpoint predictions (marts.transform_job_costs).
 counts as (
     select * from {{ ref('stg_predictions__hourly_counts') }}
+    where transform_job_name is null
 ),
 
 variants as (

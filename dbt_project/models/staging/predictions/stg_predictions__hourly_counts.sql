@@ -11,6 +11,7 @@ final as (
         lower(endpoint_name) as endpoint_name,
         variant_name,
         lower(nullif(trim(model_name), '')) as model_name,
+        lower(nullif(trim(transform_job_name), '')) as transform_job_name,
         coalesce(predictions, 0) as predictions,
         source,
         account_id,
