@@ -39,6 +39,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--months", type=int, default=3, help="billing periods of demo data, the last one open (default 3)"
     )
+    parser.add_argument(
+        "--granularity",
+        choices=["daily", "hourly"],
+        default="daily",
+        help="usage lines per day (default) or per hour in the demo's CUR 2.0 export (hourly: ~24x the rows)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -74,7 +80,13 @@ def run(args) -> int:
     print(f"  warehouse     {os.environ['WAREHOUSE_PATH']}")
     print(f"  dagster home  {os.environ['DAGSTER_HOME']}")
     written = write_demo_exports(
-        exports_dir, seed=args.seed, as_of=as_of, months=args.months, formats=["cur2"], anomalies=True
+        exports_dir,
+        seed=args.seed,
+        as_of=as_of,
+        months=args.months,
+        formats=["cur2"],
+        anomalies=True,
+        granularity=args.granularity,
     )
     for summary in written.values():
         print(f"  exports       {summary.line()}")

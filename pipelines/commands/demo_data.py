@@ -59,6 +59,12 @@ def register(subparsers) -> None:
         help="scale the latest closed CUR 2.0 month to exactly N line items",
     )
     parser.add_argument(
+        "--granularity",
+        choices=["daily", "hourly"],
+        default="daily",
+        help="usage lines per day (default) or per hour, like CUR 2.0's time granularity",
+    )
+    parser.add_argument(
         "--anomalies",
         action="store_true",
         help="plant one-day cost spikes and write their ground truth to DIR/planted_anomalies.json",
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             formats=args.formats,
             rows=args.rows,
             anomalies=args.anomalies,
+            granularity=args.granularity,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc

@@ -31,14 +31,17 @@ PRODUCT_NAMES = {
     "MachineLearningSavingsPlans": "Machine Learning Savings Plans",
 }
 
+GRANULARITIES = {"daily": "1 day", "hourly": "1 hour"}
+
 # The canonical line items: CUR 2.0 columns plus helper columns (billing_period, region, tags).
-# Hourly usage is summed per day (daily granularity); costs are rounded to 10 decimals like CUR.
+# Hourly usage is summed per day ($step = 1 day, the default daily granularity) or kept per hour
+# ($step = 1 hour, an hourly export); costs are rounded to 10 decimals like CUR.
 EXPAND_USAGE_SQL = """
 create or replace table line_items as
 with
 days as (
-    select d as day_start, d + interval 1 day as day_end
-    from range($history_start::timestamp, $cutoff::timestamp, interval 1 day) as t(d)
+    select d as day_start, d + $step::interval as day_end
+    from range($history_start::timestamp, $cutoff::timestamp, $step::interval) as t(d)
 ),
 usage_windows as (
     select
@@ -249,12 +252,17 @@ def build_line_items(
     cutoff: dt.datetime,
     with_tax: bool = True,
     anomalies: bool = False,
+    granularity: str = "daily",
 ) -> int:
     """Create table `line_items` (canonical CUR 2.0 rows for every period) covering hours before cutoff.
 
     with_tax=False leaves out the Tax rows (an early delivery of the open month, before AWS estimated tax).
     anomalies=True adds the planted spikes (pipelines/demo/usage/anomalies.py).
+    granularity: "daily" (one usage line per resource and day) or "hourly" (per hour, like an
+    hourly CUR 2.0 export); the month-level rows are the same either way.
     """
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}; choose from {', '.join(GRANULARITIES)}")
     con.register("specs_arrow", usage_specs(catalog, anomalies))
     con.execute("create or replace temp table specs as select * from specs_arrow")
     con.unregister("specs_arrow")
@@ -264,6 +272,7 @@ def build_line_items(
         {
             "history_start": naive(catalog.history_start),
             "cutoff": cutoff_naive,
+            "step": GRANULARITIES[granularity],
             "sp_arn": SP_ARN,
             "sp_discount": SP_DISCOUNT,
             "ri_arn": RI_ARN,

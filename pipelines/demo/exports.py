@@ -160,12 +160,14 @@ def write_demo_exports(
     formats: tuple[str, ...] | list[str] | str = ("cur2",),
     rows: int | None = None,
     anomalies: bool = False,
+    granularity: str = "daily",
 ) -> dict[str, FormatSummary]:
     """Write the demo organisation's billing exports under out_dir; returns a summary per format.
 
     rows: scale the latest closed CUR 2.0 month to exactly this many line items (benchmarks).
     anomalies: plant one-day cost spikes in the bill and write their ground truth to
     out_dir/planted_anomalies.json (pipelines/demo/usage/anomalies.py).
+    granularity: "daily" (default) or "hourly" usage lines, as the two CUR 2.0 time granularities.
     """
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
@@ -180,9 +182,9 @@ def write_demo_exports(
 
     # The superseded delivery of the open month, built first with an earlier cutoff.
     old_cutoff = max(catalog.data_through - REDELIVERY_LAG, catalog.history_start)
-    build_line_items(con, catalog, old_cutoff, with_tax=False, anomalies=anomalies)
+    build_line_items(con, catalog, old_cutoff, with_tax=False, anomalies=anomalies, granularity=granularity)
     con.execute("create or replace temp table line_items_superseded as from line_items")
-    build_line_items(con, catalog, catalog.data_through, anomalies=anomalies)
+    build_line_items(con, catalog, catalog.data_through, anomalies=anomalies, granularity=granularity)
     keys = sorted(set(tag_keys(con)))
 
     scaled_period = catalog.periods[-2] if len(catalog.periods) > 1 else catalog.periods[-1]

@@ -451,3 +451,25 @@ def test_planted_spikes_add_exactly_their_ground_truth_to_the_bill(exports, tmp_
     kinds = ["endpoint_scale_out", "forgotten_gpu_box", "data_transfer_burst", "notebook_left_running"]
     assert [s["kind"] for s in truth] == [kinds[i % 4] for i in range(len(truth))]
     assert all(s["extra_cost"] >= 60 for s in truth)
+
+
+def test_hourly_granularity_bills_the_same_amounts_hour_by_hour(exports, tmp_path, capsys):
+    """`--granularity hourly` writes one usage line per resource and hour, like an hourly CUR 2.0
+    export, with the same cost per day as the daily export (to the cent) and the same month-level rows."""
+    assert main(["demo-data", str(tmp_path), "--as-of", AS_OF.isoformat(), "--granularity", "hourly"]) == 0
+    assert "cur2: 3 periods" in capsys.readouterr().out
+    per_day = (
+        "select cast(line_item_usage_start_date as date) as day, line_item_line_item_type,"
+        " round(sum(line_item_unblended_cost), 2), count(*) from rel group by all"
+    )
+    daily = {(d, t): (c, n) for d, t, c, n in _cur2_current(exports).sql(per_day).fetchall()}
+    hourly_con = _cur2_current(tmp_path)
+    hourly = {(d, t): (c, n) for d, t, c, n in hourly_con.sql(per_day).fetchall()}
+    assert daily.keys() == hourly.keys()
+    assert all(hourly[k][0] == daily[k][0] for k in daily)
+    assert sum(n for _, n in hourly.values()) > 10 * sum(n for _, n in daily.values())
+    spans = hourly_con.sql(
+        "select distinct line_item_usage_end_date - line_item_usage_start_date from rel"
+        " where line_item_line_item_type = 'Usage'"
+    ).fetchall()
+    assert spans == [(dt.timedelta(hours=1),)]
