@@ -33,6 +33,11 @@ models as (
     select * from {{ ref('stg_sagemaker__models') }}
 ),
 
+studio_owners as (
+    select * from {{ ref('int_resource_tags__owners') }}
+    where attribution_source = 'sagemaker_studio'
+),
+
 tagged_resources as (
     select
         'training-job' as resource_type,
@@ -75,22 +80,45 @@ tagged_resources as (
     from notebooks
 ),
 
+-- What a job launched from SageMaker Studio says about its launcher: Studio stamps it with
+-- sagemaker:user-profile-arn (or sagemaker:space-arn) and sagemaker:domain-arn
+-- (arn:...:user-profile/<domain-id>/<name>), keys into the owners of int_resource_tags__owners.
+studio_keys as (
+    select
+        *,
+        'studio:' || nullif(lower(split_part(coalesce(tags['sagemaker:user-profile-arn'], tags['sagemaker:space-arn']), '/', 2)), '')
+        || '/' || nullif(lower(split_part(coalesce(tags['sagemaker:user-profile-arn'], tags['sagemaker:space-arn']), '/', 3)), '')
+            as launcher_key,
+        'studio:' || nullif(lower(split_part(tags['sagemaker:domain-arn'], '/', 2)), '') as domain_key
+    from tagged_resources
+),
+
+-- The resource's own tags first; a Studio-launched job without them takes its user profile's or
+-- space's owner, else its domain's.
 jobs_attributed as (
     select
-        tagged_resources.resource_type,
-        tagged_resources.account_id,
-        tagged_resources.region,
-        tagged_resources.resource_name,
+        studio_keys.resource_type,
+        studio_keys.account_id,
+        studio_keys.region,
+        studio_keys.resource_name,
         coalesce(
-            {{ tag_lookup('tagged_resources.tags', 'aliases.model_name_aliases') }},
-            tagged_resources.metadata_model_name
+            {{ tag_lookup('studio_keys.tags', 'aliases.model_name_aliases') }},
+            studio_keys.metadata_model_name,
+            launchers.model_name,
+            domains.model_name
         ) as model_name,
-        {{ tag_lookup('tagged_resources.tags', 'aliases.team_aliases') }} as team,
-        {{ tag_lookup('tagged_resources.tags', 'aliases.project_aliases') }} as project,
-        {{ tag_lookup('tagged_resources.tags', 'aliases.environment_aliases') }} as environment,
-        tagged_resources.attribution_source
-    from tagged_resources
+        coalesce({{ tag_lookup('studio_keys.tags', 'aliases.team_aliases') }}, launchers.team, domains.team) as team,
+        coalesce({{ tag_lookup('studio_keys.tags', 'aliases.project_aliases') }}, launchers.project, domains.project) as project,
+        coalesce(
+            {{ tag_lookup('studio_keys.tags', 'aliases.environment_aliases') }}, launchers.environment, domains.environment
+        ) as environment,
+        studio_keys.attribution_source
+    from studio_keys
     cross join aliases
+    left join studio_owners as launchers
+        on studio_keys.account_id = launchers.account_id and studio_keys.launcher_key = launchers.owner_key
+    left join studio_owners as domains
+        on studio_keys.account_id = domains.account_id and studio_keys.domain_key = domains.owner_key
 ),
 
 -- An endpoint's team, project and environment come from its own tags, else from the tags of the
