@@ -1,12 +1,19 @@
 -- One row per billing period, billing currency, service, account and resource: how much of its cost
 -- carries a model tag, a team tag, neither, and its rank among the period's resources by cost
 -- without either tag (1 = the most expensive untagged resource), so teams know what to tag first.
--- Tags only: cost that SageMaker metadata attributes still counts as untagged here. Per period and
+-- Tags on the bill only: cost that SageMaker metadata or the resource's current tags (tagging API)
+-- attribute still counts as untagged here; has_resource_tags_not_on_bill says which resources only
+-- need their tag keys activated as cost allocation tags. Per period and
 -- currency effective_cost sums to the bill (split cost allocation rows excluded).
 with
 
 line_items as (
     select * from {{ ref('int_line_items__daily') }}
+),
+
+tagged_owners as (
+    select * from {{ ref('int_resource_tags__owners') }}
+    where attribution_source = 'tagging_api'
 ),
 
 resources as (
@@ -45,8 +52,16 @@ final as (
                     order by untagged_cost desc, service_name asc, sub_account_id asc, resource_id asc
                 )
         end as untagged_rank,
+        -- The resource carries model or team tags that never reached the bill (tagging API): activate
+        -- those keys as cost allocation tags rather than tag it again.
+        coalesce(tagged_owners.model_name, tagged_owners.team) is not null as has_resource_tags_not_on_bill,
         line_items
     from resources
+    left join tagged_owners
+        on
+            resources.sub_account_id = tagged_owners.account_id
+            and lower(resources.resource_id) = tagged_owners.owner_key
+            and coalesce(resources.untagged_cost, 0) > 0
 )
 
 select * from final
