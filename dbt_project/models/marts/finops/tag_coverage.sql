@@ -32,6 +32,20 @@ resources as (
     group by all
 ),
 
+-- The resource carries model or team tags that never reached the bill (tagging API): activate
+-- those keys as cost allocation tags rather than tag it again.
+flagged as (
+    select
+        resources.*,
+        coalesce(tagged_owners.model_name, tagged_owners.team) is not null as has_resource_tags_not_on_bill
+    from resources
+    left join tagged_owners
+        on
+            resources.sub_account_id = tagged_owners.account_id
+            and lower(resources.resource_id) = tagged_owners.owner_key
+            and coalesce(resources.untagged_cost, 0) > 0
+),
+
 final as (
     select
         billing_period,
@@ -52,16 +66,9 @@ final as (
                     order by untagged_cost desc, service_name asc, sub_account_id asc, resource_id asc
                 )
         end as untagged_rank,
-        -- The resource carries model or team tags that never reached the bill (tagging API): activate
-        -- those keys as cost allocation tags rather than tag it again.
-        coalesce(tagged_owners.model_name, tagged_owners.team) is not null as has_resource_tags_not_on_bill,
+        has_resource_tags_not_on_bill,
         line_items
-    from resources
-    left join tagged_owners
-        on
-            resources.sub_account_id = tagged_owners.account_id
-            and lower(resources.resource_id) = tagged_owners.owner_key
-            and coalesce(resources.untagged_cost, 0) > 0
+    from flagged
 )
 
 select * from final
