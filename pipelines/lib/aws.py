@@ -11,7 +11,9 @@ Which regions and accounts to read (SAGEMAKER_REGIONS, AWS_ROLE_ARNS) is passed 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import boto3
 from botocore.config import Config
@@ -109,6 +111,31 @@ def accounts_or_failures(failures: list[str], arns: list[str]) -> list[Account]:
         )
         found.append(Account(account_id=_ROLE_ARN.match(arn).group(1), session=assumed, role_arn=arn))
     return found
+
+
+T = TypeVar("T")
+
+
+def call_each_scope(
+    accounts: list[Account],
+    regions: list[str],
+    service: str,
+    call: Callable[[object, Account, str], T],
+    on_error: Callable[[str], None],
+) -> tuple[list[T], list[str]]:
+    """``call(client, account, region)`` for every account and region; returns the results and a
+    one-line, credential-free description of each scope that failed (also passed to ``on_error``),
+    so one failing region never stops the others."""
+    results: list[T] = []
+    failures: list[str] = []
+    for account in accounts:
+        for region in regions:
+            try:
+                results.append(call(account.client(service, region), account, region))
+            except Exception as exc:  # noqa: BLE001 - collected, reported together by the caller
+                failures.append(f"{account.label} region {region}: {describe_error(exc)}")
+                on_error(failures[-1])
+    return results, failures
 
 
 def describe_error(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pipelines.lib import sql
 from pipelines.lib.sagemaker.parse import tag_maps, to_arrow, utc
 from pipelines.lib.sagemaker.write import arrow_strings
+from pipelines.lib.warehouse import transaction
 
 PAGE_SIZE = 100
 
@@ -62,14 +63,10 @@ def write_scopes(conn, scopes: list[ScopeTags]) -> int:
         "read_scopes",
         arrow_strings({"account_id": [s.account_id for s in scopes], "region": [s.region for s in scopes]}),
     )
-    conn.execute("begin transaction")
     try:
-        conn.execute(sql.load("ingest/delete_resource_tags_scopes"))
-        conn.execute(sql.load("ingest/insert_resource_tags"))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        with transaction(conn):
+            conn.execute(sql.load("ingest/delete_resource_tags_scopes"))
+            conn.execute(sql.load("ingest/insert_resource_tags"))
     finally:
         conn.unregister("incoming_resource_tags")
         conn.unregister("read_scopes")

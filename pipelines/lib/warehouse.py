@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +44,18 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
     for file in _create_files() + sorted((sql.SQL_DIR / "ingest").glob("add_*.sql")):
         conn.execute(sql.load(f"ingest/{file.stem}"))
     _add_new_columns(conn, "billing_line_items")
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back on any error (or interrupt)."""
+    conn.execute("begin transaction")
+    try:
+        yield
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
 
 
 def replace_config_rows(

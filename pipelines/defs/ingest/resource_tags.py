@@ -37,19 +37,21 @@ def raw_resource_tags(
             )
 
     fetched_at = datetime.now(UTC).replace(tzinfo=None)
-    scopes: list[resource_tags.ScopeTags] = []
     failures: list[str] = []
-    for account in sagemaker.accounts(failures):
-        for region in regions:
-            scope = f"{account.label} region {region}"
-            try:
-                client = account.client("resourcegroupstaggingapi", region)
-                scopes.append(resource_tags.fetch_scope(client, account.account_id, region, fetched_at))
-            except Exception as exc:  # noqa: BLE001 - collected, reported together below
-                failures.append(f"{scope}: {aws.describe_error(exc)}")
-                context.log.error(f"Resource tags failed for {scope}: {aws.describe_error(exc)}")
-                continue
-            context.log.info(f"{scope}: {len(scopes[-1].rows)} tagged resources")
+    scopes, failed = aws.call_each_scope(
+        sagemaker.accounts(failures),
+        regions,
+        "resourcegroupstaggingapi",
+        lambda client, account, region: resource_tags.fetch_scope(
+            client, account.account_id, region, fetched_at
+        ),
+        lambda failure: context.log.error(f"Resource tags failed for {failure}"),
+    )
+    failures += failed
+    for scope in scopes:
+        context.log.info(
+            f"account {scope.account_id} region {scope.region}: {len(scope.rows)} tagged resources"
+        )
 
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)

@@ -78,28 +78,27 @@ def sagemaker_metadata(
         known = read_known(conn)
 
     fetched_at = datetime.now(UTC).replace(tzinfo=None)
-    results: list[fetch.ScopeResult] = []
     failures: list[str] = []
-    for account in sagemaker.accounts(failures):
-        for region in regions:
-            scope = f"{account.label} region {region}"
-            try:
-                client = account.client("sagemaker", region)
-                result = fetch.fetch_scope(
-                    client,
-                    account.account_id,
-                    region,
-                    known.get((account.account_id, region), {}),
-                    fetched_at,
-                    RESOURCE_TABLES,
-                    full_refresh=config.full_refresh,
-                )
-            except Exception as exc:  # noqa: BLE001 - collected, reported together below
-                failures.append(f"{scope}: {aws.describe_error(exc)}")
-                context.log.error(f"SageMaker ingest failed for {scope}: {aws.describe_error(exc)}")
-                continue
-            context.log.info(f"{scope}: listed {result.listed}, described {result.described}")
-            results.append(result)
+    results, failed = aws.call_each_scope(
+        sagemaker.accounts(failures),
+        regions,
+        "sagemaker",
+        lambda client, account, region: fetch.fetch_scope(
+            client,
+            account.account_id,
+            region,
+            known.get((account.account_id, region), {}),
+            fetched_at,
+            RESOURCE_TABLES,
+            full_refresh=config.full_refresh,
+        ),
+        lambda failure: context.log.error(f"SageMaker ingest failed for {failure}"),
+    )
+    failures += failed
+    for result in results:
+        context.log.info(
+            f"account {result.account_id} region {result.region}: listed {result.listed}, described {result.described}"
+        )
 
     with warehouse.get_connection() as conn:
         written = write_results(conn, results, fetched_at)
