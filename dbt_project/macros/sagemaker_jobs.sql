@@ -27,3 +27,26 @@
     instance_type,
     instance_count
 {%- endmacro %}
+
+{#-
+    A SageMaker job's cost on the bill, per job (its ARN's name, account and region) and billing
+    currency, from marts.cost_attribution (`costs`): billed and amortized cost, the last day billed,
+    and the attribution the bill got (line tags first), which wins over the job's own tags.
+-#}
+{% macro billed_sagemaker_jobs(job_kind) -%}
+    select
+        sagemaker_resource_name as {{ job_kind }}_job_name,
+        resource_account_id as account_id,
+        resource_region as region,
+        billing_currency,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        max(usage_date) as last_billed_date,
+        arg_max(nullif(model_name, 'unattributed'), effective_cost) as model_name,
+        arg_max(nullif(team, 'unattributed'), effective_cost) as team,
+        arg_max(nullif(project, 'unattributed'), effective_cost) as project,
+        arg_max(nullif(environment, 'unattributed'), effective_cost) as environment
+    from costs
+    where sagemaker_resource_type = '{{ job_kind }}-job'
+    group by all
+{%- endmacro %}

@@ -38,21 +38,7 @@ job_utilization as (
 
 -- Per job and billing currency: amounts in different currencies are never added up.
 billed_jobs as (
-    select
-        sagemaker_resource_name as training_job_name,
-        resource_account_id as account_id,
-        resource_region as region,
-        billing_currency,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        -- The attribution the bill got (line tags first) wins over the job's own tags.
-        arg_max(nullif(model_name, 'unattributed'), effective_cost) as model_name,
-        arg_max(nullif(team, 'unattributed'), effective_cost) as team,
-        arg_max(nullif(project, 'unattributed'), effective_cost) as project,
-        arg_max(nullif(environment, 'unattributed'), effective_cost) as environment
-    from costs
-    where sagemaker_resource_type = 'training-job'
-    group by all
+    {{ billed_sagemaker_jobs('training') }}
 ),
 
 -- What an instance hour of training cost on this bill, to estimate jobs the bill cannot name

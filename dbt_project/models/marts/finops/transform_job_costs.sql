@@ -23,19 +23,7 @@ billing_periods as (
 ),
 
 billed as (
-    select
-        sagemaker_resource_name as transform_job_name,
-        resource_account_id as account_id,
-        resource_region as region,
-        billing_currency,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        max(usage_date) as last_billed_date,
-        arg_max(nullif(model_name, 'unattributed'), effective_cost) as model_name,
-        arg_max(nullif(team, 'unattributed'), effective_cost) as team
-    from costs
-    where sagemaker_resource_type = 'transform-job'
-    group by all
+    {{ billed_sagemaker_jobs('transform') }}
 ),
 
 -- Logs may leave out account and region: then the job name alone says which job.
