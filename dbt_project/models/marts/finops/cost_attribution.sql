@@ -16,6 +16,13 @@ owner_rules as (
     select * from {{ ref('stg_owners__rules') }}
 ),
 
+-- Evidence 2b: the model an Amazon Bedrock line's resource ARN, usage type or Marketplace product
+-- names (int_bedrock_usage_types, docs/genai.md).
+bedrock_models as (
+    select * from {{ ref('int_bedrock_usage_types') }}
+    where model_name is not null
+),
+
 -- Evidence 3 (the last): the owners file's rule for the line's linked account, service and region,
 -- the most specific one that matches (stg_owners__rules.specificity). Looked up once per distinct
 -- account, service and region, not per line.
@@ -96,6 +103,7 @@ with_resource as (
         resources.project as resource_project,
         resources.environment as resource_environment,
         resources.attribution_source as resource_attribution_source,
+        bedrock_models.model_name as bedrock_model_name,
         -- only untagged endpoint lines are divided between models
         case
             when keyed.tag_model_name is null and keyed.sagemaker_resource_type = 'endpoint'
@@ -108,6 +116,12 @@ with_resource as (
             and keyed.sagemaker_resource_name = resources.resource_name
             and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
             and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
+    left join bedrock_models
+        on
+            coalesce(keyed.service_code, '') = coalesce(bedrock_models.service_code, '')
+            and coalesce(keyed.service_name, '') = coalesce(bedrock_models.service_name, '')
+            and coalesce(keyed.usage_type, '') = bedrock_models.usage_type
+            and coalesce(keyed.resource_id, '') = coalesce(bedrock_models.resource_id, '')
 ),
 
 day_shares as (
@@ -201,7 +215,7 @@ ruled as (
         scope_rules.sub_account_id is not null
         and coalesce(
             balanced.tag_model_name, balanced.tag_team, balanced.tag_project, balanced.share_model_name,
-            balanced.resource_model_name, balanced.resource_team, balanced.resource_project
+            balanced.resource_model_name, balanced.resource_team, balanced.resource_project, balanced.bedrock_model_name
         ) is null
         and {{ shared_cost_reason('balanced.purchase_option', 'balanced.charge_type', 'balanced.commitment_discount_id', 'balanced.service_code') }} = 'untagged_usage'
             as is_account_rule
@@ -241,8 +255,8 @@ attributed as (
         resource_region,
         case when sagemaker_resource_type = 'endpoint' then sagemaker_resource_name end as endpoint_name,
         coalesce(
-            tag_model_name, share_model_name, resource_model_name, case when is_account_rule then rule_model_name end,
-            'unattributed'
+            tag_model_name, share_model_name, resource_model_name, bedrock_model_name,
+            case when is_account_rule then rule_model_name end, 'unattributed'
         ) as model_name,
         coalesce(tag_team, resource_team, case when is_account_rule then rule_team end, 'unattributed') as team,
         coalesce(tag_project, resource_project, case when is_account_rule then rule_project end, 'unattributed') as project,
@@ -257,6 +271,7 @@ attributed as (
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
+            when bedrock_model_name is not null then 'bedrock_model'
             -- No model, but the owner is known (e.g. a notebook's team): say where that came from.
             when is_owner_from_resource_tags then 'resource_tag'
             when coalesce(tag_team, tag_project, tag_environment) is not null then 'line_item_tag'

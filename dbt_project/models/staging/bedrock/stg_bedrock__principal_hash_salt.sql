@@ -1,0 +1,12 @@
+with
+
+source as (
+    select * from {{ source('raw', 'principal_hash_salt') }}
+),
+
+final as (
+    select salt from source
+    limit 1
+)
+
+select * from final
