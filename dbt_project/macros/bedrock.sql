@@ -78,7 +78,7 @@
     `claude-sonnet-4-6`. The identifier loses the ARN, the routing prefix (`us.`), the provider
     (`anthropic.`), the version (`-v1:0`), dates (`20240307`, `2402`) and `.0`; camel case and
     letter-digit boundaries become words; `instruct`, `chat`, `amazon`, `bedrock` and `edition` are
-    dropped, repeats too. The name is the first word, the other words sorted, then the numbers in
+    dropped, repeated words too (`mistral.mistral-large`; numbers are kept: Llama 3.3 is `3-3`). The name is the first word, the other words sorted, then the numbers in
     their order: `llama-3-1-70b`, `claude-haiku-3-5`, `nova-lite`. Model versions are not told
     apart. Spellings this does not bring together are mapped in seeds/bedrock_model_aliases.csv.
 -#}
@@ -103,7 +103,7 @@
                 ), '[^a-z0-9]+'),
                 lambda t: t <> '' and t not in ('instruct', 'chat', 'amazon', 'bedrock', 'edition')
             )],
-            lambda tk: list_filter(tk, lambda t, i: list_position(tk, t) = i)
+            lambda tk: list_filter(tk, lambda t, i: regexp_matches(t, '^[0-9]') or list_position(tk, t) = i)
         )[1]],
         lambda d: array_to_string(list_concat(
             list_filter(d, lambda t: regexp_matches(t, '^[a-z]'))[1:1],
