@@ -22,7 +22,10 @@ select
     ) as cost_per_1k_input_tokens,
     round(
         1000 * sum(token_cost) filter (where cost_per_1k_tokens_reason is null)
-        / sum(input_tokens + output_tokens + coalesce(cache_read_input_tokens, 0) + coalesce(cache_write_input_tokens, 0))
+        / sum(
+            coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+            + coalesce(cache_read_input_tokens, 0) + coalesce(cache_write_input_tokens, 0)
+        )
             filter (where cost_per_1k_tokens_reason is null),
         6
     ) as cost_per_1k_tokens

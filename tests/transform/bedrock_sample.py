@@ -26,7 +26,9 @@ DAY2 = MAR + timedelta(days=1)
 DAY3 = MAR + timedelta(days=2)
 
 
-def _bedrock(start, hours, usage_type, cost, quantity, unit, *, code="AmazonBedrock", service=FIRST_PARTY, **extra):
+def _bedrock(
+    start, hours, usage_type, cost, quantity, unit, *, code="AmazonBedrock", service=FIRST_PARTY, **extra
+):
     return line_item(
         MAR, start, hours, usage_type, extra.pop("charge_type", "Usage"), cost,
         code=code, service=service, quantity=quantity, pricing_unit=unit, **extra,
@@ -34,7 +36,11 @@ def _bedrock(start, hours, usage_type, cost, quantity, unit, *, code="AmazonBedr
 
 
 def line_items() -> list[dict]:
-    chat = {"resource": PROFILE, "tags": {"application": "support-chat", "team": "care"}, "iam_principal": APP_ROLE}
+    chat = {
+        "resource": PROFILE,
+        "tags": {"application": "support-chat", "team": "care"},
+        "iam_principal": APP_ROLE,
+    }
     alice = {"iam_principal": ALICE, "tags": {"iamprincipal/team": "research"}}
     mp = {"code": MP, "service": CLAUDE}
     return [
@@ -52,14 +58,40 @@ def line_items() -> list[dict]:
         # Billed on day two, but CloudWatch counted nothing for it: no tokens.
         _bedrock(DAY2, 24, "USE1-MP:USE1_InputTokenCount-Units", 0.6, 0.2, "1M tokens", **mp, **alice),
         # Llama 3.1 70B on demand and in batch (batch is not in CloudWatch).
-        _bedrock(MAR, 24, "USE1-Llama3-1-70B-input-tokens", 0.756, 1050.0, "1K tokens", iam_principal=BATCH_ROLE),
-        _bedrock(MAR, 24, "USE1-Llama3-1-70B-output-tokens", 0.36, 500.0, "1K tokens", iam_principal=BATCH_ROLE),
-        _bedrock(MAR, 24, "USE1-Llama3-1-70B-input-tokens-batch", 0.72, 2000.0, "1K tokens", iam_principal=BATCH_ROLE),
-        _bedrock(MAR, 24, "USE1-Llama3-1-70B-output-tokens-batch", 0.072, 200.0, "1K tokens", iam_principal=BATCH_ROLE),
+        _bedrock(
+            MAR, 24, "USE1-Llama3-1-70B-input-tokens", 0.756, 1050.0, "1K tokens", iam_principal=BATCH_ROLE
+        ),
+        _bedrock(
+            MAR, 24, "USE1-Llama3-1-70B-output-tokens", 0.36, 500.0, "1K tokens", iam_principal=BATCH_ROLE
+        ),
+        _bedrock(
+            MAR,
+            24,
+            "USE1-Llama3-1-70B-input-tokens-batch",
+            0.72,
+            2000.0,
+            "1K tokens",
+            iam_principal=BATCH_ROLE,
+        ),
+        _bedrock(
+            MAR,
+            24,
+            "USE1-Llama3-1-70B-output-tokens-batch",
+            0.072,
+            200.0,
+            "1K tokens",
+            iam_principal=BATCH_ROLE,
+        ),
         # Provisioned throughput: one model unit for the day.
         _bedrock(
-            MAR, 24, "USE1-Llama3-1-8B-ProvisionedThroughput", 240.0, 24.0, "Hrs",
-            resource=PROVISIONED, tags={"application": "fraud-screening", "team": "risk"},
+            MAR,
+            24,
+            "USE1-Llama3-1-8B-ProvisionedThroughput",
+            240.0,
+            24.0,
+            "Hrs",
+            resource=PROVISIONED,
+            tags={"application": "fraud-screening", "team": "risk"},
         ),  # fmt: skip
         _bedrock(MAR, 24, "USE1-Guardrail-ContentPolicyUnitsConsumed", 0.15, 1.0, "1K text units", **chat),
         # A usage type no pattern knows: still genai, kept with its raw usage type.
