@@ -159,6 +159,10 @@ def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 def print_summary() -> None:
     _print_table("Top models by effective (amortized) cost, per currency", *_query("queries/top_models"))
     _print_table("Cost per 1,000 predictions by endpoint", *_query("queries/cost_per_1k_predictions"))
+    _print_table(
+        "Cost per 1,000 Bedrock tokens by model and application",
+        *_query("queries/bedrock_cost_per_1k_tokens"),
+    )
     _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
 
 
