@@ -75,42 +75,52 @@
     meet: `Claude4.6Sonnet` (usage type), `Claude Sonnet 4.6 (Amazon Bedrock Edition)` (Marketplace
     product), `us.anthropic.claude-sonnet-4-6-v1:0` (model or inference profile ID) and
     `arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6` all give
-    `claude-sonnet-4-6`. The identifier loses the ARN, the routing prefix (`us.`), the provider
-    (`anthropic.`), the version (`-v1:0`), dates (`20240307`, `2402`) and `.0`; camel case and
-    letter-digit boundaries become words; `instruct`, `chat`, `amazon`, `bedrock` and `edition` are
-    dropped, repeated words too (`mistral.mistral-large`; numbers are kept: Llama 3.3 is `3-3`). The name is the first word, the other words sorted, then the numbers in
-    their order: `llama-3-1-70b`, `claude-haiku-3-5`, `nova-lite`. Model versions are not told
-    apart. Spellings this does not bring together are mapped in seeds/bedrock_model_aliases.csv.
+    `claude-sonnet-4-6`. In two steps, each a column of its own CTE (one nested expression would be
+    too deep to read, for people and for the linter):
+
+    bedrock_model_words: the identifier without the ARN, the routing prefix (`us.`), the provider
+    (`anthropic.`), the version (`-v1:0`), dates (`20240307`, `2402`) and `.0`, split into lower-case
+    words at camel case, letter-digit boundaries and punctuation; `instruct`, `chat`, `amazon`,
+    `bedrock` and `edition` dropped.
+
+    bedrock_model_name: the first word, the other words sorted (repeats dropped:
+    `mistral.mistral-large`), then the numbers in their order (kept: Llama 3.3 is `3-3`):
+    `llama-3-1-70b`, `claude-haiku-3-5`, `nova-lite`. Model versions are not told apart. Spellings
+    this does not bring together are mapped in seeds/bedrock_model_aliases.csv.
 -#}
-{% macro bedrock_model_key(identifier) -%}
-    nullif(list_transform(
-        [list_transform(
-            [list_filter(
-                string_split_regex(lower(
-                    regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                            trim({{ identifier }}),
-                            '(?i)\s*\(amazon bedrock edition\)\s*$', ''),
-                            '^arn:[^/]*/', ''),
-                            '(?i)^(?:us|eu|apac|global|us-gov|ca|jp|au)\.', ''),
-                            '(?i)^[a-z0-9-]+\.([a-z]{3,})', '\1'),
-                            '(?i)-v[0-9]+(?::[0-9]+)?$|:[0-9]+$', ''),
-                            '(^|[-_ ])(?:[0-9]{8}|2[3-9](?:0[1-9]|1[0-2]))($|[-_ ])', '\1\2', 'g'),
-                            '([0-9])\.0([^0-9]|$)', '\1\2', 'g'),
-                        '([a-z])([A-Z])', '\1-\2', 'g'),
-                        '([A-Za-z])([0-9])', '\1-\2', 'g'),
-                        '([0-9])([A-Za-z]{2,})', '\1-\2', 'g')
-                ), '[^a-z0-9]+'),
-                lambda t: t <> '' and t not in ('instruct', 'chat', 'amazon', 'bedrock', 'edition')
-            )],
-            lambda tk: list_filter(tk, lambda t, i: regexp_matches(t, '^[0-9]') or list_position(tk, t) = i)
-        )[1]],
-        lambda d: array_to_string(list_concat(
-            list_filter(d, lambda t: regexp_matches(t, '^[a-z]'))[1:1],
-            list_sort(list_filter(d, lambda t: regexp_matches(t, '^[a-z]'))[2:]),
-            list_filter(d, lambda t: regexp_matches(t, '^[0-9]'))
-        ), '-')
-    )[1], '')
+{% macro bedrock_model_words(identifier) -%}
+    list_filter(
+        string_split_regex(
+            lower(
+                regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                        trim({{ identifier }}),
+                        '(?i)\s*\(amazon bedrock edition\)\s*$', ''),
+                        '^arn:[^/]*/', ''),
+                        '(?i)^(?:us|eu|apac|global|us-gov|ca|jp|au)\.', ''),
+                        '(?i)^[a-z0-9-]+\.([a-z]{3,})', '\1'),
+                        '(?i)-v[0-9]+(?::[0-9]+)?$|:[0-9]+$', ''),
+                    '(^|[-_ ])(?:[0-9]{8}|2[3-9](?:0[1-9]|1[0-2]))($|[-_ ])', '\1\2', 'g'),
+                    '([0-9])\.0([^0-9]|$)', '\1\2', 'g'),
+                    '([a-z])([A-Z])', '\1-\2', 'g'),
+                    '([A-Za-z])([0-9])', '\1-\2', 'g'),
+                    '([0-9])([A-Za-z]{2,})', '\1-\2', 'g')
+            ),
+            '[^a-z0-9]+'
+        ),
+        lambda t: t <> '' and t not in ('instruct', 'chat', 'amazon', 'bedrock', 'edition')
+    )
+{%- endmacro %}
+
+{% macro bedrock_model_name(words) -%}
+    nullif(array_to_string(list_concat(
+        list_filter({{ words }}, lambda t: regexp_matches(t, '^[a-z]'))[1:1],
+        list_sort(list_distinct(list_filter(
+            {{ words }}, lambda t: regexp_matches(t, '^[a-z]')
+            and t <> list_filter({{ words }}, lambda u: regexp_matches(u, '^[a-z]'))[1]
+        ))),
+        list_filter({{ words }}, lambda t: regexp_matches(t, '^[0-9]'))
+    ), '-'), '')
 {%- endmacro %}
 
 {#-

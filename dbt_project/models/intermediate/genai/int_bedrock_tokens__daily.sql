@@ -50,23 +50,28 @@ per_model_id as (
     group by all
 ),
 
-named as (
+worded as (
     select
         per_model_id.*,
         {{ bedrock_resource_kind('per_model_id.model_id') }} as resource_kind,
         resources.model_name as resource_model_name,
         resources.application as resource_application,
-        coalesce(
-            (
-                select min(aliases.model_name)
-                from aliases
-                where regexp_matches(per_model_id.model_id, '(?i)' || aliases.pattern)
-            ),
-            {{ bedrock_model_key(bedrock_named_model_id('per_model_id.model_id')) }}
-        ) as named_model_name
+        {{ bedrock_model_words(bedrock_named_model_id('per_model_id.model_id')) }} as model_words,
+        (
+            select min(aliases.model_name)
+            from aliases
+            where regexp_matches(per_model_id.model_id, '(?i)' || aliases.pattern)
+        ) as alias_model_name
     from per_model_id
     left join resources
         on lower(per_model_id.model_id) = resources.resource_key
+),
+
+named as (
+    select
+        *,
+        coalesce(alias_model_name, {{ bedrock_model_name('model_words') }}) as named_model_name
+    from worded
 ),
 
 final as (

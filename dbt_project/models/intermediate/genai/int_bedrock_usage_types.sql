@@ -48,6 +48,17 @@ matched as (
     ) = 1
 ),
 
+-- Where the model comes from: a resource ARN that names it, else the usage type, else a Marketplace
+-- product name.
+marketplace as (
+    select
+        *,
+        service_name ilike '%(amazon bedrock edition)%'
+        or (lower(service_code) = 'amazonbedrockfoundationmodels' and lower(service_name) <> lower(service_code))
+            as is_model_product
+    from matched
+),
+
 identified as (
     select
         *,
@@ -56,34 +67,33 @@ identified as (
         case
             when {{ bedrock_named_model_id('resource_id') }} is not null then 'resource_id'
             when usage_type_model is not null then 'usage_type'
-            when service_name ilike '%(amazon bedrock edition)%'
-                or (lower(service_code) = 'amazonbedrockfoundationmodels' and lower(service_name) <> lower(service_code))
-                then 'product_name'
+            when is_model_product then 'product_name'
         end as model_source,
         coalesce(
             {{ bedrock_named_model_id('resource_id') }},
             usage_type_model,
-            case
-                when service_name ilike '%(amazon bedrock edition)%'
-                    or (lower(service_code) = 'amazonbedrockfoundationmodels' and lower(service_name) <> lower(service_code))
-                    then service_name
-            end
+            case when is_model_product then service_name end
         ) as model_identifier
-    from matched
+    from marketplace
+),
+
+worded as (
+    select
+        *,
+        {{ bedrock_model_words('model_identifier') }} as model_words,
+        (
+            select min(aliases.model_name)
+            from aliases
+            where regexp_matches(identified.model_identifier, '(?i)' || aliases.pattern)
+        ) as alias_model_name
+    from identified
 ),
 
 named as (
     select
-        identified.*,
-        coalesce(
-            (
-                select min(aliases.model_name)
-                from aliases
-                where regexp_matches(identified.model_identifier, '(?i)' || aliases.pattern)
-            ),
-            {{ bedrock_model_key('identified.model_identifier') }}
-        ) as model_name
-    from identified
+        *,
+        coalesce(alias_model_name, {{ bedrock_model_name('model_words') }}) as model_name
+    from worded
 ),
 
 final as (

@@ -6,6 +6,7 @@ source as (
 
 final as (
     select salt from source
+    order by salt
     limit 1
 )
 
