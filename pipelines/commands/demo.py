@@ -107,8 +107,10 @@ def run(args) -> int:
             SAGEMAKER_REGIONS=",".join(catalog.regions),
             AWS_ROLE_ARNS=",".join(demo_role_arns(catalog)),
             PREDICTION_LOGS_URI=str(demo_dir / "prediction_logs"),
-            # Re-read CloudWatch for the whole open month (late data), as a first install would.
-            CLOUDWATCH_LOOKBACK_DAYS=os.environ.get("CLOUDWATCH_LOOKBACK_DAYS") or str(as_of.day),
+            # Re-read CloudWatch for the whole open month (late data), as a first install would; the
+            # lookback counts back from today, which is later than as_of when as_of is in last month.
+            CLOUDWATCH_LOOKBACK_DAYS=os.environ.get("CLOUDWATCH_LOOKBACK_DAYS")
+            or str(max(as_of.day, (dt.datetime.now(dt.UTC).date() - as_of.replace(day=1)).days)),
             # The demo's metadata names every endpoint; moto's ListMetrics is slow on many datapoints.
             CLOUDWATCH_LIST_METRICS="false",
         )
@@ -171,6 +173,10 @@ def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 def print_summary() -> None:
     _print_table("Top models by effective (amortized) cost, per currency", *_query("queries/top_models"))
     _print_table("Cost per 1,000 predictions by endpoint", *_query("queries/cost_per_1k_predictions"))
+    _print_table(
+        "Cost per 1,000 Bedrock tokens by model and application",
+        *_query("queries/bedrock_cost_per_1k_tokens"),
+    )
     _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
 
 

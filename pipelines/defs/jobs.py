@@ -17,7 +17,13 @@ BUILD_SELECTION = (
     dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
 ) | dg.AssetSelection.assets(["raw", "budgets"], ["raw", "owner_rules"])
 # (Dropping billing periods changes the raw data too, so the marts follow it the same way.)
-INGEST_JOBS = ("ingest_billing", "ingest_sagemaker", "ingest_predictions", "drop_billing_periods")
+INGEST_JOBS = (
+    "ingest_billing",
+    "ingest_sagemaker",
+    "ingest_predictions",
+    "ingest_bedrock",
+    "drop_billing_periods",
+)
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",

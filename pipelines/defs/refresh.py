@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.defs import recovery
+from pipelines.defs.ingest.bedrock import bedrock_days_to_refresh
 from pipelines.defs.ingest.billing import BillingIngestConfig, billing_line_items, billing_periods
 from pipelines.defs.ingest.predictions import prediction_days_to_refresh
 from pipelines.defs.resources import source_resources
@@ -163,6 +164,20 @@ def _refresh(definitions, instance, sources, report, force, periods, build, now,
             )  # fmt: skip
     else:
         report.note("predictions: neither SAGEMAKER_REGIONS nor PREDICTION_LOGS_URI is set, skipped")
+
+    bedrock_days = bedrock_days_to_refresh(now or datetime.now(UTC), sources.bedrock)
+    if bedrock_days:
+        echo(f"  ingesting Bedrock token counts for {len(bedrock_days)} day(s) ...")
+        job = definitions.resolve_job_def("ingest_bedrock")
+        for first, last in partition_key_ranges(bedrock_days):
+            run_job(
+                job, instance, report, f"bedrock {first}..{last}",
+                tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            )  # fmt: skip
+    else:
+        report.note(
+            "bedrock: none of BEDROCK_REGIONS, SAGEMAKER_REGIONS, BEDROCK_INVOCATION_LOGS_URI is set, skipped"
+        )
 
     if build:
         echo("  building the warehouse (dbt build) ...")

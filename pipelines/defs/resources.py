@@ -101,6 +101,33 @@ class PredictionLogs(dg.ConfigurableResource):
             yield files
 
 
+class BedrockSource(SageMakerSource):
+    """Amazon Bedrock token counts: CloudWatch AWS/Bedrock metrics in BEDROCK_REGIONS (default: the
+    SAGEMAKER_REGIONS) for every account in AWS_ROLE_ARNS, re-read like SageMaker's metrics
+    (CLOUDWATCH_LOOKBACK_DAYS, CLOUDWATCH_LIST_METRICS); and the model invocation logs under
+    BEDROCK_INVOCATION_LOGS_URI (a local folder or s3://bucket/prefix), when set."""
+
+    bedrock_regions: str = ""
+    logs_uri: str = ""
+    s3: S3Resource
+
+    @property
+    def region_list(self) -> list[str]:
+        """Empty means CloudWatch is not read for Bedrock."""
+        return aws.split_list(self.bedrock_regions) or aws.split_list(self.regions)
+
+    @property
+    def logs_configured(self) -> bool:
+        return bool(self.logs_uri)
+
+    @contextmanager
+    def log_files(self, keep=None) -> Iterator[list[prediction_logs.LogFile]]:
+        if "://" not in self.logs_uri and not Path(self.logs_uri).expanduser().exists():
+            raise dg.Failure(f"BEDROCK_INVOCATION_LOGS_URI={self.logs_uri}: no such file or folder")
+        with prediction_logs.log_files(self.logs_uri, self.s3.get_client, keep) as files:
+            yield files
+
+
 def s3_resource() -> S3Resource:
     """The one configured S3 client (billing exports, prediction logs): AWS_REGION or
     AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS (botocore's standard retry mode);
@@ -127,6 +154,15 @@ def source_resources() -> dict[str, dg.ConfigurableResource]:
             list_metrics=_env("CLOUDWATCH_LIST_METRICS", ""),
         ),
         "prediction_logs": PredictionLogs(uri=_env("PREDICTION_LOGS_URI", ""), s3=s3),
+        "bedrock": BedrockSource(
+            bedrock_regions=_env("BEDROCK_REGIONS", ""),
+            regions=_env("SAGEMAKER_REGIONS", ""),
+            role_arns=_env("AWS_ROLE_ARNS", ""),
+            lookback_days=_env("CLOUDWATCH_LOOKBACK_DAYS", ""),
+            list_metrics=_env("CLOUDWATCH_LIST_METRICS", ""),
+            logs_uri=_env("BEDROCK_INVOCATION_LOGS_URI", ""),
+            s3=s3,
+        ),
     }
 
 

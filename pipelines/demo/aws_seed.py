@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines.demo.bedrock import put_bedrock_metrics
 from pipelines.demo.catalog import DAY, DEV_ACCOUNT_ID, HOUR, PROD_ACCOUNT_ID, DemoCatalog, unit
 from pipelines.demo.usage.s3 import SCRATCH_BUCKET, SCRATCH_BUCKET_TAGS
 from pipelines.demo.usage.sagemaker import (
@@ -314,6 +315,12 @@ def seed_demo_aws(catalog: DemoCatalog, endpoint_url: str) -> dict[str, int]:
     counts["invocation_datapoints"] = _put_invocations(catalog, client, through)
     counts["utilization_datapoints"] = _put_utilization(catalog, client, through)
     counts["training_utilization_datapoints"] = _put_training_utilization(catalog, client, through)
+    counts["bedrock_datapoints"] = put_bedrock_metrics(
+        catalog,
+        lambda account, region, namespace, datums: _put(client, account, region, namespace, datums),
+        through,
+        first_day=max(catalog.history_start, through - UTILIZATION_DAYS * DAY),
+    )
     return counts
 
 

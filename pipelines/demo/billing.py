@@ -29,6 +29,9 @@ PRODUCT_NAMES = {
     "AmazonEC2": "Amazon Elastic Compute Cloud",
     "AmazonS3": "Amazon Simple Storage Service",
     "MachineLearningSavingsPlans": "Machine Learning Savings Plans",
+    "AmazonBedrock": "Amazon Bedrock",
+    # Models sold through AWS Marketplace are a product each; the demo buys one.
+    "AmazonBedrockFoundationModels": "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
 }
 
 GRANULARITIES = {"daily": "1 day", "hourly": "1 hour"}
@@ -88,6 +91,7 @@ select
     list_cost as public_on_demand_cost,
     description,
     tags,
+    iam_principal,
     case when coverage = 'sp' then $sp_arn end as sp_arn,
     case when coverage = 'sp' then round(rate * $sp_discount, 10) end as sp_rate,
     case when coverage = 'sp' then round(list_cost * $sp_discount, 10) end as sp_effective_cost,
@@ -296,11 +300,13 @@ def build_line_items(
     )
     if with_tax:
         con.execute(TAX_ROWS_SQL, {"tax_rate": TAX_RATE})
-    # CUR 2.0 keys tags as user_<key>, keeping the key's case.
+    # CUR 2.0 keys tags as user_<key>, keeping the key's case; IAM principal tags keep their own
+    # iamPrincipal/ prefix.
     con.execute(
         "alter table line_items add column resource_tags map(varchar, varchar);"
         "update line_items set resource_tags = map_from_entries(list_transform(map_entries(tags), "
-        "lambda e: {'key': 'user_' || e.key, 'value': e.value})) where tags is not null"
+        "lambda e: {'key': case when e.key like 'iamPrincipal/%' then e.key else 'user_' || e.key end, "
+        "'value': e.value})) where tags is not null"
     )
     return con.execute("select count(*) from line_items").fetchone()[0]
 

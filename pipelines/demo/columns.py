@@ -20,7 +20,7 @@ select
         else p.service_category
     end as service_category,
     md5(concat_ws('|', l.line_item_type, l.account_id, l.product_code, l.usage_type, l.operation,
-                  l.resource_id, l.usage_start, l.billing_period, l.description)) as line_item_id,
+                  l.resource_id, l.usage_start, l.billing_period, l.description, l.iam_principal)) as line_item_id,
     strftime(l.usage_start, '%Y-%m-%dT%H:%M:%SZ') || '/' || strftime(l.usage_end, '%Y-%m-%dT%H:%M:%SZ')
         as time_interval,
     (l.billing_period + interval 1 month)::timestamp as period_end,
@@ -60,6 +60,7 @@ CUR2_COLUMNS: list[tuple[str, str, str]] = [
     ("line_item_operation", "varchar", "operation"),
     ("line_item_availability_zone", "varchar", "coalesce(availability_zone, '')"),
     ("line_item_resource_id", "varchar", "resource_id"),
+    ("line_item_iam_principal", "varchar", "coalesce(iam_principal, '')"),
     ("line_item_usage_amount", "double", "usage_amount"),
     ("line_item_normalization_factor", "double", "0.0"),
     ("line_item_normalized_usage_amount", "double", "0.0"),

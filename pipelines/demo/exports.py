@@ -46,6 +46,8 @@ SERVICE_CATEGORIES = {
     "AmazonEC2": "Compute",
     "AmazonS3": "Storage",
     "MachineLearningSavingsPlans": "AI and Machine Learning",
+    "AmazonBedrock": "AI and Machine Learning",
+    "AmazonBedrockFoundationModels": "AI and Machine Learning",
 }
 
 

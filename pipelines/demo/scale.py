@@ -65,6 +65,7 @@ select
     round(rate * instance_count, 10) as public_on_demand_cost,
     '$' || rate || ' per ' || family || ' ' || instance_type || ' hour' as description,
     bench_tags.resource_tags,
+    null::varchar as iam_principal,
     null::varchar as sp_arn,
     null::double as sp_rate,
     null::double as sp_effective_cost,

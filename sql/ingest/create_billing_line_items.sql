@@ -16,6 +16,7 @@ create table if not exists raw.billing_line_items (
     charge_description varchar,
     line_item_id varchar,
     resource_id varchar,
+    iam_principal varchar,
     region varchar,
     availability_zone varchar,
     usage_quantity double,

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from pipelines.demo.catalog import DemoCatalog
 from pipelines.demo.usage.anomalies import anomaly_streams
+from pipelines.demo.usage.bedrock import bedrock_streams
 from pipelines.demo.usage.ec2 import ec2_streams
 from pipelines.demo.usage.s3 import s3_streams
 from pipelines.demo.usage.sagemaker import sagemaker_streams
@@ -19,7 +20,12 @@ from pipelines.demo.usage.streams import SPEC_SCHEMA
 def usage_specs(catalog: DemoCatalog, anomalies: bool = False) -> pa.Table:
     """The catalog's resources as usage streams (a few hundred rows: one per resource and usage type),
     with the planted spikes last when `anomalies` is set."""
-    rows = [*sagemaker_streams(catalog), *ec2_streams(catalog), *s3_streams(catalog)]
+    rows = [
+        *sagemaker_streams(catalog),
+        *ec2_streams(catalog),
+        *s3_streams(catalog),
+        *bedrock_streams(catalog),
+    ]
     if anomalies:
         rows += anomaly_streams(catalog)
     return pa.Table.from_pylist(rows, schema=SPEC_SCHEMA)

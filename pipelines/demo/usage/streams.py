@@ -34,6 +34,7 @@ SPEC_SCHEMA = pa.schema(
         ("coverage", pa.string()),
         ("description", pa.string()),
         ("tags", pa.map_(pa.string(), pa.string())),
+        ("iam_principal", pa.string()),  # the caller (Amazon Bedrock lines)
     ]
 )
 

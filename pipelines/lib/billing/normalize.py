@@ -565,6 +565,7 @@ def _normalize_cur(group: FileGroup, label: str, fmt: str, try_mode: bool) -> No
         {cols.text("line_item_line_item_description")} as charge_description,
         {cols.text("identity_line_item_id")} as line_item_id,
         {cols.text("line_item_resource_id")} as resource_id,
+        {cols.text("line_item_iam_principal")} as iam_principal,
         {cols.text("product_region_code", "product_region")} as region,
         {cols.text("line_item_availability_zone")} as availability_zone,
         {cols.number("line_item_usage_amount")} as usage_quantity,

@@ -80,8 +80,9 @@ def _is_log(path: Path) -> bool:
 
 
 @contextmanager
-def log_files(uri: str, s3_client_factory=None) -> Iterator[list[LogFile]]:
-    """The log files under a local folder (or single file) or an s3://bucket/prefix, sorted by name.
+def log_files(uri: str, s3_client_factory=None, keep=None) -> Iterator[list[LogFile]]:
+    """The log files under a local folder (or single file) or an s3://bucket/prefix, sorted by name;
+    only those whose path `keep` accepts when it is given (a function of the key or path).
 
     S3 objects are downloaded to a temporary folder that is removed on exit.
     """
@@ -93,7 +94,7 @@ def log_files(uri: str, s3_client_factory=None) -> Iterator[list[LogFile]]:
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for obj in page.get("Contents") or []:
                     key = obj["Key"]
-                    if key.endswith("/") or not _is_log(Path(key)):
+                    if key.endswith("/") or not _is_log(Path(key)) or (keep and not keep(key)):
                         continue
                     local = Path(tmp) / key
                     local.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +106,7 @@ def log_files(uri: str, s3_client_factory=None) -> Iterator[list[LogFile]]:
     if not root.exists():
         raise PredictionLogError(f"PREDICTION_LOGS_URI {uri!r} does not exist")
     paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and _is_log(p))
+    paths = [p for p in paths if not keep or keep(p.as_posix())]
     yield [LogFile(p, str(p)) for p in paths]
 
 

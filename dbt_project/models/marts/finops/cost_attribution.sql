@@ -20,6 +20,13 @@ tagged_owners as (
     select * from {{ ref('int_resource_tags__owners') }}
 ),
 
+-- Evidence 2b: the model an Amazon Bedrock line's resource ARN, usage type or Marketplace product
+-- names (int_bedrock_usage_types, docs/genai.md).
+bedrock_models as (
+    select * from {{ ref('int_bedrock_usage_types') }}
+    where model_name is not null
+),
+
 -- Evidence 3 (the last): the owners file's rule for the line's linked account, service and region,
 -- the most specific one that matches (stg_owners__rules.specificity). Looked up once per distinct
 -- account, service and region, not per line.
@@ -105,6 +112,7 @@ with_resource as (
         coalesce(resource_owners.project, studio_domains.project) as api_project,
         coalesce(resource_owners.environment, studio_domains.environment) as api_environment,
         coalesce(resource_owners.attribution_source, studio_domains.attribution_source) as api_attribution_source,
+        bedrock_models.model_name as bedrock_model_name,
         -- only untagged endpoint lines are divided between models
         case
             when keyed.tag_model_name is null and keyed.sagemaker_resource_type = 'endpoint'
@@ -117,7 +125,7 @@ with_resource as (
             and keyed.sagemaker_resource_name = resources.resource_name
             and coalesce(keyed.resource_account_id, '') = coalesce(resources.account_id, '')
             and coalesce(keyed.resource_region, '') = coalesce(resources.region, '')
-    -- Evidence 2b: the tags the resource carries now (tagging API), for lines whose tags never
+    -- Evidence 2c: the tags the resource carries now (tagging API), for lines whose tags never
     -- reached the bill; a Studio app (app/<domain-id>/<user profile or space>/...) takes its user
     -- profile's or space's owner, else its domain's.
     left join tagged_owners as resource_owners
@@ -135,6 +143,12 @@ with_resource as (
             keyed.sagemaker_resource_type = 'app'
             and keyed.resource_account_id = studio_domains.account_id
             and 'studio:' || keyed.sagemaker_resource_name = studio_domains.owner_key
+    left join bedrock_models
+        on
+            coalesce(keyed.service_code, '') = coalesce(bedrock_models.service_code, '')
+            and coalesce(keyed.service_name, '') = coalesce(bedrock_models.service_name, '')
+            and coalesce(keyed.usage_type, '') = bedrock_models.usage_type
+            and coalesce(keyed.resource_id, '') = coalesce(bedrock_models.resource_id, '')
 ),
 
 day_shares as (
@@ -228,7 +242,7 @@ ruled as (
         scope_rules.sub_account_id is not null
         and coalesce(
             balanced.tag_model_name, balanced.tag_team, balanced.tag_project, balanced.share_model_name,
-            balanced.resource_model_name, balanced.resource_team, balanced.resource_project,
+            balanced.resource_model_name, balanced.resource_team, balanced.resource_project, balanced.bedrock_model_name,
             balanced.api_model_name, balanced.api_team, balanced.api_project
         ) is null
         and {{ shared_cost_reason('balanced.purchase_option', 'balanced.charge_type', 'balanced.commitment_discount_id', 'balanced.service_code') }} = 'untagged_usage'
@@ -270,7 +284,7 @@ attributed as (
         resource_region,
         case when sagemaker_resource_type = 'endpoint' then sagemaker_resource_name end as endpoint_name,
         coalesce(
-            tag_model_name, share_model_name, resource_model_name, api_model_name,
+            tag_model_name, share_model_name, resource_model_name, bedrock_model_name, api_model_name,
             case when is_account_rule then rule_model_name end, 'unattributed'
         ) as model_name,
         coalesce(tag_team, resource_team, api_team, case when is_account_rule then rule_team end, 'unattributed') as team,
@@ -289,6 +303,7 @@ attributed as (
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
+            when bedrock_model_name is not null then 'bedrock_model'
             when api_model_name is not null then api_attribution_source
             -- No model, but the owner is known (e.g. a notebook's team): say where that came from.
             when is_owner_from_resource_tags then 'resource_tag'

@@ -22,6 +22,7 @@ final as (
         charge_description,
         line_item_id,
         resource_id,
+        iam_principal,
         region,
         usage_quantity,
         pricing_unit,

@@ -1,0 +1,1 @@
+"""Amazon Bedrock token counts: CloudWatch AWS/Bedrock metrics and model invocation logs."""
