@@ -15,7 +15,7 @@ from pipelines.lib.sagemaker.predictions import partition_key_ranges
 # (ingest_billing per billing period, ingest_sagemaker, ingest_predictions per day).
 BUILD_SELECTION = (
     dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"])
-) | dg.AssetSelection.assets(["raw", "budgets"], ["raw", "owner_rules"])
+) | dg.AssetSelection.assets(["raw", "budgets"], ["raw", "owner_rules"], ["raw", "principal_hash_salt"])
 # (Dropping billing periods changes the raw data too, so the marts follow it the same way.)
 INGEST_JOBS = (
     "ingest_billing",

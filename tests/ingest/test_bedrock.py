@@ -8,10 +8,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.defs.ingest.bedrock import bedrock_invocations, bedrock_invocations_grain_is_unique
+from pipelines.defs.ingest.bedrock import (
+    bedrock_days_to_refresh,
+    bedrock_invocations,
+    bedrock_invocations_grain_is_unique,
+)
+from pipelines.defs.resources import source_resources
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.load import load_period
 from pipelines.lib.billing.store import open_store
@@ -226,3 +232,19 @@ def test_the_billing_load_keeps_each_bedrock_lines_caller_and_principal_tags(tmp
         ("USE1-Claude4.6Opus-output-tokens", "arn:aws:iam::123456789012:user/bob", None),
         ("USE1-Claude4.6Sonnet-input-tokens", "arn:aws:iam::123456789012:user/alice", "research"),
     ]
+
+
+def test_days_to_refresh_follow_the_lookback_of_whichever_source_is_set(tmp_path, monkeypatch):
+    now = datetime(2026, 3, 10, 5, tzinfo=UTC)
+
+    def days() -> list[str]:
+        with dg.build_resources(source_resources()) as sources:
+            return bedrock_days_to_refresh(now, sources.bedrock)
+
+    assert days() == []
+    monkeypatch.setenv("CLOUDWATCH_LOOKBACK_DAYS", "2")
+    monkeypatch.setenv("SAGEMAKER_REGIONS", "us-east-1")  # Bedrock's regions default to SageMaker's
+    assert days() == ["2026-03-08", "2026-03-09", "2026-03-10"]
+    monkeypatch.delenv("SAGEMAKER_REGIONS")
+    monkeypatch.setenv("BEDROCK_INVOCATION_LOGS_URI", str(tmp_path))
+    assert days() == ["2026-03-08", "2026-03-09", "2026-03-10"]

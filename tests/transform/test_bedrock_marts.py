@@ -276,7 +276,9 @@ def test_ready_query_answers_cost_per_1k_output_tokens_per_application(built, mo
     path = REPO_ROOT / "sql" / "queries" / "bedrock_cost_per_1k_tokens.sql"
     assert path.read_text().startswith("--")
     assert cli.main(["sql", "--format", "json", "-f", str(path)]) == 0
-    records = {(r["model_name"], r["application"]): r for r in json.loads(capsys.readouterr().out)}
+    output = json.loads(capsys.readouterr().out)
+    assert all("billing_currency" in r for r in output)  # amounts in different currencies never added
+    records = {(r["model_name"], r["application"]): r for r in output}
     chat = records[("claude-sonnet-4-6", "support-chat")]
     # Days 1 and 2 are complete: $9 of output over 600,000 tokens.
     assert chat["output_cost"] == 9.0

@@ -116,6 +116,15 @@ def bedrock_invocations(
     return dg.MaterializeResult(metadata=metadata)
 
 
+@dg.asset(key=["raw", "principal_hash_salt"], group_name="ingest", kinds={"duckdb"}, pool="duckdb")
+def principal_hash_salt(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """One row: the warehouse's random salt with which the marts pseudonymise Bedrock callers, made once and never changed (docs/genai.md)."""
+    with warehouse.get_connection() as conn:
+        ensure_raw_tables(conn)  # creates it when missing (sql/ingest/create_principal_hash_salt.sql)
+        (rows,) = conn.execute("select count(*) from raw.principal_hash_salt").fetchone()
+    return dg.MaterializeResult(metadata={"rows": rows})
+
+
 @dg.asset_check(asset=bedrock_invocations, pool="duckdb", blocking=False)
 def bedrock_invocations_grain_is_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """One row per hour, source, account, region, model ID and caller; no negative counts."""
@@ -163,7 +172,7 @@ def hourly_bedrock_tokens(context: dg.ScheduleEvaluationContext, bedrock: Bedroc
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=[bedrock_invocations],
+        assets=[bedrock_invocations, principal_hash_salt],
         asset_checks=[bedrock_invocations_grain_is_unique],
         jobs=[ingest_bedrock],
         schedules=[hourly_bedrock_tokens],

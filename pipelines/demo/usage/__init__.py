@@ -1,7 +1,8 @@
 """The demo organisation's resources as usage streams, one module per AWS service.
 
 Each service module turns the catalog (and the resources only the bill knows) into streams.
-Rows come SageMaker first, then EC2, then S3, the order the generated bill has always used.
+Rows come SageMaker first, then EC2, then S3 (the order the generated bill has always used), then
+Amazon Bedrock.
 """
 
 from __future__ import annotations
