@@ -33,7 +33,7 @@ tag_sets as (
             any_value(raw_tags) as raw_tags
         from (
             {incoming}
-        ) as all_rows
+        )
         group by tags_hash
     ) as distinct_tag_maps
 )
