@@ -5,10 +5,13 @@
 -- after next month fails the whole statement (mlcost_row_is_valid raises), so nothing is dropped.
 -- Tag maps are cleaned and their keys normalized once per distinct map (an export has few), keyed by
 -- the map's 64-bit hash: exactly one tag set per hash, so the join can never duplicate a line item.
+-- The line items are read once, in one pass, never held whole: incoming is not materialized (a
+-- materialized CTE of every column spills past the memory limit), and the distinct tag maps come
+-- from a second read of the tag column alone.
 insert into raw.billing_line_items by name
 with
 
-incoming as (
+incoming as not materialized (
     select
         *,
         hash(raw_tags) as tags_hash
@@ -24,10 +27,13 @@ tag_sets as (
         mlcost_clean_tags(raw_tags) as tags_original,
         mlcost_norm_tags(mlcost_clean_tags(raw_tags)) as tags
     from (
+        -- Every row's map, valid or not: a map no landed row carries is never joined.
         select
-            tags_hash,
+            hash(raw_tags) as tags_hash,
             any_value(raw_tags) as raw_tags
-        from incoming
+        from (
+            {incoming}
+        )
         group by tags_hash
     ) as distinct_tag_maps
 )

@@ -333,6 +333,42 @@ def test_real_edge_cases_at_the_period_bounds_load(tmp_path, warehouse_path):
     assert bounds[3][4] == datetime(2024, 1, 1)  # charged over a year, billed in January 2023
 
 
+def _tz_parquet(path: Path, usage_start: str) -> None:
+    """A CUR 2.0 Parquet file whose dates are TIMESTAMPTZ written with a -05 offset."""
+    with duckdb.connect() as conn:
+        conn.execute(
+            "copy (select 'a' as identity_line_item_id, "
+            "'2025-03-01 00:00:00+00'::timestamptz as bill_billing_period_start_date, "
+            "$start::timestamptz as line_item_usage_start_date, "
+            "'2025-03-31 18:59:59.999999-05'::timestamptz as line_item_usage_end_date, "
+            "'Usage' as line_item_line_item_type, 1.5::double as line_item_unblended_cost) "
+            f"to '{path}' (format parquet)",  # noqa: S608 -- a test's own temporary path
+            {"start": usage_start},
+        )
+
+
+def test_time_zone_dates_land_as_utc_and_an_infinite_date_is_named(tmp_path, warehouse_path):
+    """TIMESTAMPTZ columns land as the UTC time to the microsecond, whatever offset wrote them; an
+    infinite charge date fails its period, named, and the period loaded before stays."""
+    folder = tmp_path / "tz"
+    folder.mkdir()
+    _tz_parquet(folder / "part-1.parquet", "2025-03-01 00:00:00-05")
+    assert load(folder, warehouse_path) == {"2025-03-01": 1}
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        landed = conn.execute(
+            "select charge_period_start, charge_period_end from raw.billing_line_items"
+        ).fetchall()
+    assert landed == [(datetime(2025, 3, 1, 5), datetime(2025, 3, 31, 23, 59, 59, 999999))]
+    before = warehouse_totals(warehouse_path, "2025-03-01")
+    _tz_parquet(folder / "part-1.parquet", "infinity")
+    assert load(folder, warehouse_path) == {
+        "2025-03-01": f"{folder / 'part-1.parquet'} row 0 (row group 0; both counted from 0), column "
+        'line_item_usage_start_date: "infinity" is outside the line item\'s billing period 2025-03 '
+        "(bill_billing_period_start_date)"
+    }
+    assert warehouse_totals(warehouse_path, "2025-03-01") == before
+
+
 NOW = datetime(2025, 1, 15, tzinfo=UTC)  # next month: 2025-02
 
 

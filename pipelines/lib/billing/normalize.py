@@ -35,6 +35,10 @@ EMPTY_TAGS = "CAST(MAP {} AS MAP(VARCHAR, VARCHAR))"
 # Macros every ingest connection defines once (see prepare_connection).
 MACROS = (
     "create or replace temp macro mlcost_text(x) as nullif(trim(cast(x as varchar)), '')",
+    # A TIMESTAMPTZ as the naive UTC timestamp (what timezone('UTC', ts) returns): from its epoch
+    # microseconds, ~15x cheaper than the ICU conversion; infinities keep the ICU path.
+    "create or replace temp macro mlcost_utc(ts) as "
+    "case when isfinite(ts) then make_timestamp(epoch_us(ts)) else timezone('UTC', ts) end",
     # Every line item needs a date that places it in a billing period, inside that period, and no
     # period later than next month: any other row fails the statement (`locate` then names it).
     "create or replace temp macro mlcost_row_is_valid(period, charge_start, latest) as case "
@@ -419,10 +423,10 @@ class Columns:
                 # Any ISO form (`...Z`, `+00:00`, naive UTC); `01/15/2025 3PM` fails the load.
                 inner = f"nullif(trim({self.ref(a)}), '')"
                 parts.append(
-                    self._strict(a, inner, "TIMESTAMPTZ", "is not a date and time", "timezone('UTC', {})")
+                    self._strict(a, inner, "TIMESTAMPTZ", "is not a date and time", "mlcost_utc({})")
                 )
             elif "WITH TIME ZONE" in t:
-                parts.append(f"timezone('UTC', {self.ref(a)})")
+                parts.append(f"mlcost_utc({self.ref(a)})")
             else:
                 parts.append(f"cast({self.ref(a)} as timestamp)")
         return _coalesce(parts, "cast(null as timestamp)")
