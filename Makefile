@@ -36,11 +36,13 @@ dbt-parse: setup
 demo: setup dbt-parse
 	$(BIN)/mlcost demo
 
+# One pytest worker per CPU core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose): each test file runs whole
+# in one worker, so a module's dbt build is made once; tests/conftest.py sends the longest files first.
 test: setup dbt-parse
 	$(ENSURE_HOME)
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder
 
 dev: setup dbt-parse
 	$(ENSURE_HOME)

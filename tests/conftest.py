@@ -1,4 +1,5 @@
-"""Every test gets its own warehouse file and Dagster home; nothing touches a shared database."""
+"""Every test gets its own warehouse file, Dagster home and dbt target folder; nothing touches a shared
+database, so tests can run in parallel workers (`make test` runs `pytest -n auto --dist loadfile`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,33 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Folders whose test files share an expensive session-scoped fixture (tests/alerts: one dbt build of
+# the alert models): under xdist they run in one worker, so it is built once.
+SHARED_FIXTURE_FOLDERS = ("tests/alerts/",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with `slow` tests (dbt builds, whole pipelines) first, each in collection order: under
+    xdist the longest units start at once instead of finishing last on one worker."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`: each test file runs in one worker (its module-scoped dbt builds are made
+    once); so does each folder of SHARED_FIXTURE_FOLDERS. Files go out in collection order
+    (with --no-loadscope-reorder, as `make test` runs it)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return next((folder for folder in SHARED_FIXTURE_FOLDERS if path.startswith(folder)), path)
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +48,13 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", "true")
+    # dagster-dbt writes each dbt invocation's artifacts and dbt.log under DBT_TARGET_PATH (a folder
+    # per invocation): here, not under dbt_project/target, which tests only read (manifest.json).
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    # dbt unit tests read only their given rows, never the warehouse: they run in the builds whose
+    # tests are about the models (tests/transform/test_marts.py's full build, the alert models' build
+    # in tests/alerts), not again in every refresh a test makes to prove something else.
+    monkeypatch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
     for name in (
         "CUR_EXPORT_URI",
         "SAGEMAKER_REGIONS",

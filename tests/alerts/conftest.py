@@ -105,6 +105,7 @@ def instance():
 def dbt(args: list[str], warehouse: Path, workdir: Path, **env: str) -> subprocess.CompletedProcess:
     """A real dbt command on `warehouse`, with the alert settings of `env` only."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ALERTS_")}
+    environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)  # `build` runs the alert models' unit tests
     environ.update(WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",

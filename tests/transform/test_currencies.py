@@ -78,6 +78,7 @@ def built(tmp_path_factory):
         mp.setenv("DAGSTER_HOME", str(home))
         mp.setenv("BUDGETS_FILE", str(BUDGETS))
         mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        mp.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")  # they run in test_marts.py's build
         with dg.instance_for_test() as instance:
             result = dg.materialize(
                 [budgets_asset, mlcost_dbt_models],
