@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.lib.processes import PARENT_ENV
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # Folders whose test files share an expensive session-scoped fixture (tests/alerts: one dbt build of
 # the alert models): under xdist they run in one worker, so it is built once.
@@ -65,6 +67,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLACK_CHANNEL",
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
+        # Set by a build in this process (crash recovery's mark on dbt); restored after each test.
+        PARENT_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     # boto3 must never reach a real account from a test.
