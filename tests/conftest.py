@@ -4,6 +4,7 @@ database, so tests can run in parallel workers (`make test` runs `pytest -n auto
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     xdist the longest units start at once instead of finishing last on one worker."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)
+
+
+# What the alert tests exercised in each xdist worker (tests/alerts/conftest.py counts it).
+ALERTS_EXERCISED: Counter = Counter()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    ALERTS_EXERCISED.update(getattr(node, "workeroutput", {}).get("alerts_exercised", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if ALERTS_EXERCISED:
+        from tests.alerts.conftest import exercised_line
+
+        terminalreporter.write_line(exercised_line(ALERTS_EXERCISED))
 
 
 @pytest.hookimpl(optionalhook=True)
