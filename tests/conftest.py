@@ -4,9 +4,12 @@ database, so tests can run in parallel workers (`make test` runs `pytest -n auto
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from pipelines.lib.processes import PARENT_ENV
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Folders whose test files share an expensive session-scoped fixture (tests/alerts: one dbt build of
@@ -19,6 +22,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     xdist the longest units start at once instead of finishing last on one worker."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)
+
+
+# What the alert tests exercised in each xdist worker (tests/alerts/conftest.py counts it).
+ALERTS_EXERCISED: Counter = Counter()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    ALERTS_EXERCISED.update(getattr(node, "workeroutput", {}).get("alerts_exercised", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if ALERTS_EXERCISED:
+        from tests.alerts.conftest import exercised_line
+
+        terminalreporter.write_line(exercised_line(ALERTS_EXERCISED))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -65,6 +84,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLACK_CHANNEL",
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
+        # Set by a build in this process (crash recovery's mark on dbt); restored after each test.
+        PARENT_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     # boto3 must never reach a real account from a test.

@@ -53,13 +53,24 @@ INPUT_TABLES = {
 }
 
 
+def exercised_line(counts: Counter) -> str:
+    return (
+        f"alerts: {counts['builds']} ledger materializations, {counts['ticks']} sensor ticks, "
+        f"{counts['requests']} Slack requests: {counts['delivered']} messages delivered, "
+        f"{counts['failures']} failures answered (500, 429, slow)"
+    )
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if EXERCISED:
-        terminalreporter.write_line(
-            f"alerts: {EXERCISED['builds']} ledger materializations, {EXERCISED['ticks']} sensor ticks, "
-            f"{EXERCISED['requests']} Slack requests: {EXERCISED['delivered']} messages delivered, "
-            f"{EXERCISED['failures']} failures answered (500, 429, slow)"
-        )
+        terminalreporter.write_line(exercised_line(EXERCISED))
+
+
+def pytest_sessionfinish(session) -> None:
+    # An xdist worker prints no summary: it hands its counts to the controller (tests/conftest.py).
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and EXERCISED:
+        workeroutput["alerts_exercised"] = dict(EXERCISED)
 
 
 @pytest.fixture(autouse=True)

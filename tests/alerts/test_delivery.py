@@ -31,10 +31,16 @@ def test_bot_token_posts_to_the_channel_through_the_web_api(harness, slack, monk
     assert "spend reached 50%" in first.body["text"]
 
 
+# Bound and never listening: connections are refused, and no server of another test (xdist worker)
+# can be given the port meanwhile.
+_UNUSED_SOCKETS: list[socket.socket] = []
+
+
 def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _UNUSED_SOCKETS.append(sock)
+    return sock.getsockname()[1]
 
 
 def test_secrets_never_reach_errors_logs_ledger_or_output(
