@@ -107,6 +107,9 @@ def moto_server():
     """A real moto HTTP server on 127.0.0.1 (in-process, so tests can reach its backends)."""
     from moto.server import ThreadedMotoServer
 
+    from pipelines.demo import moto_inference_components
+
+    moto_inference_components.install()  # moto has no inference component API (see the module)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -52,6 +52,7 @@ def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
     from pipelines.defs.refresh import refresh, run_jobs
+    from pipelines.demo import moto_inference_components
     from pipelines.demo.aws_seed import (
         demo_role_arns,
         retire_demo_endpoints,
@@ -93,6 +94,7 @@ def run(args) -> int:
     print(f"  anomalies     planted spikes listed in {exports_dir / GROUND_TRUTH_FILE}")
 
     catalog = build_catalog(seed=args.seed, as_of=as_of, months=args.months)
+    moto_inference_components.install()  # moto has no inference component API (see the module)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

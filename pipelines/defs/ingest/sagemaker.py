@@ -1,7 +1,8 @@
-"""SageMaker metadata: training, processing and transform jobs, models, endpoints and notebooks.
+"""SageMaker metadata: training, processing and transform jobs, models, endpoints, inference
+components and notebooks.
 
 One multi-asset reads every account (AWS_ROLE_ARNS) and region (SAGEMAKER_REGIONS), as the
-SageMakerSource resource says, incrementally and upserts seven raw tables by ARN
+SageMakerSource resource says, incrementally and upserts eight raw tables by ARN
 (pipelines/lib/sagemaker/write.py). All API calls happen first; the warehouse is opened only for the
 write. Account/region pairs that succeeded are written in one transaction; any that failed are then
 named in the error that fails the run, and their stored rows stay as they were.
@@ -32,6 +33,8 @@ DESCRIPTIONS = {
     "sagemaker_endpoints": "One row per SageMaker endpoint ever seen, upserted by ARN; deleted ones flagged is_deleted.",
     "sagemaker_notebook_instances": "One row per SageMaker notebook instance, upserted by ARN.",
     "sagemaker_endpoint_variants": "One row per SageMaker endpoint, production variant and model.",
+    "sagemaker_inference_components": "One row per SageMaker inference component ever seen (model, copies, "
+    "compute each copy reserves), upserted by ARN; deleted ones flagged is_deleted.",
 }
 
 
@@ -59,7 +62,7 @@ def sagemaker_metadata(
     warehouse: DuckDBResource,
     sagemaker: SageMakerSource,
 ):
-    """One row per SageMaker job, model, endpoint (and variant) and notebook, from every configured account and region."""
+    """One row per SageMaker job, model, endpoint (and variant), inference component and notebook, from every configured account and region."""
     regions = sagemaker.region_list
     if not regions:
         context.log.info("SAGEMAKER_REGIONS is not set: SageMaker metadata skipped, empty tables created.")

@@ -123,8 +123,27 @@ KINDS: dict[str, Kind] = {
             describe=lambda c, s: _strip(c.describe_endpoint(EndpointName=s["EndpointName"])),
             to_row=lambda d, tags, at, s: parse.endpoint_row(d, tags, at),
         ),
+        # Inference components are always listed in full, like endpoints: only a full listing shows
+        # which were deleted, and a deleted component's reservation must stop dividing its endpoint.
+        Kind(
+            table="sagemaker_inference_components",
+            arn_column="inference_component_arn",
+            modified_column="last_modified_at",
+            list_operation="list_inference_components",
+            list_key="InferenceComponents",
+            summary_arn="InferenceComponentArn",
+            summary_modified="LastModifiedTime",
+            time_filter=None,
+            describe=lambda c, s: _strip(
+                c.describe_inference_component(InferenceComponentName=s["InferenceComponentName"])
+            ),
+            to_row=lambda d, tags, at, s: parse.inference_component_row(d, tags, at),
+        ),
     )
 }
+
+# Kinds listed in full each run: what a successful listing no longer returns is flagged deleted.
+FULLY_LISTED = ("sagemaker_endpoints", "sagemaker_inference_components")
 
 
 @dataclass
@@ -134,7 +153,8 @@ class ScopeResult:
     account_id: str
     region: str
     rows: dict[str, list[dict]] = field(default_factory=dict)
-    listed_endpoint_arns: list[str] = field(default_factory=list)
+    # table (one of FULLY_LISTED) -> every ARN its full listing returned
+    listed_arns: dict[str, list[str]] = field(default_factory=dict)
     described: dict[str, int] = field(default_factory=dict)
     listed: dict[str, int] = field(default_factory=dict)
 
@@ -202,11 +222,12 @@ def fetch_scope(
         config_cache: dict[str, dict | None] = {}
         variants: list[dict] = []
         listed = 0
+        listed_arns = result.listed_arns.setdefault(table, []) if table in FULLY_LISTED else None
         for summary in _paginate(client, kind, since):
             listed += 1
             arn = summary[kind.summary_arn]
-            if table == "sagemaker_endpoints":
-                result.listed_endpoint_arns.append(arn)
+            if listed_arns is not None:
+                listed_arns.append(arn)
             modified = parse.utc(summary.get(kind.summary_modified))
             if not full_refresh and arn in stored and modified is not None and stored[arn] == modified:
                 continue
@@ -217,8 +238,8 @@ def fetch_scope(
                 # Deleted between the listing and the Describe call: as if it had not been listed.
                 if not _is_not_found(exc):
                     raise
-                if table == "sagemaker_endpoints":
-                    result.listed_endpoint_arns.remove(arn)
+                if listed_arns is not None:
+                    listed_arns.remove(arn)
                 continue
             rows.append(kind.to_row(described, tags, fetched_at, summary))
             if table == "sagemaker_endpoints":

@@ -218,6 +218,45 @@ def endpoint_row(
     return row | _common(d["EndpointArn"], tags, fetched_at)
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def inference_component_row(
+    d: Mapping[str, Any], tags: Iterable[Mapping[str, str]] | None, fetched_at: datetime
+) -> dict:
+    """DescribeInferenceComponent -> one raw.sagemaker_inference_components row, as currently present.
+
+    The compute a copy reserves comes from Specification.ComputeResourceRequirements (or the first of
+    Specifications); a component built on a base component (an adapter) has none of its own.
+    """
+    spec = d.get("Specification") or next(iter(d.get("Specifications") or []), None) or {}
+    compute = spec.get("ComputeResourceRequirements") or {}
+    runtime = d.get("RuntimeConfig") or {}
+    row = {
+        "inference_component_name": d["InferenceComponentName"],
+        "inference_component_arn": d["InferenceComponentArn"],
+        "endpoint_name": d["EndpointName"],
+        "endpoint_arn": d.get("EndpointArn"),
+        "variant_name": d.get("VariantName"),
+        "model_name": spec.get("ModelName"),
+        "base_inference_component_name": spec.get("BaseInferenceComponentName"),
+        "status": d.get("InferenceComponentStatus"),
+        "failure_reason": d.get("FailureReason"),
+        "created_at": utc(d.get("CreationTime")),
+        "last_modified_at": utc(d.get("LastModifiedTime")),
+        "current_copy_count": _int(runtime.get("CurrentCopyCount")),
+        "desired_copy_count": _int(runtime.get("DesiredCopyCount")),
+        "accelerators_required": _float(compute.get("NumberOfAcceleratorDevicesRequired")),
+        "cpu_cores_required": _float(compute.get("NumberOfCpuCoresRequired")),
+        "min_memory_required_mb": _int(compute.get("MinMemoryRequiredInMb")),
+        "max_memory_required_mb": _int(compute.get("MaxMemoryRequiredInMb")),
+        "is_deleted": False,
+        "deleted_detected_at": None,
+    }
+    return row | _common(d["InferenceComponentArn"], tags, fetched_at)
+
+
 def endpoint_variant_rows(
     endpoint: Mapping[str, Any], config: Mapping[str, Any] | None, fetched_at: datetime
 ) -> list[dict]:

@@ -21,6 +21,7 @@ RESOURCE_TABLES = [
     "sagemaker_models",
     "sagemaker_endpoints",
     "sagemaker_notebook_instances",
+    "sagemaker_inference_components",
 ]
 ALL_TABLES = [*RESOURCE_TABLES, "sagemaker_endpoint_variants"]
 
@@ -82,10 +83,17 @@ def write_results(conn, results: list[fetch.ScopeResult], fetched_at: datetime) 
         )
         conn.register(
             "listed_endpoints",
-            arrow_strings({"endpoint_arn": [arn for r in scopes for arn in r.listed_endpoint_arns]}),
+            arrow_strings(
+                {
+                    "endpoint_arn": [
+                        arn for r in scopes for arn in r.listed_arns.get("sagemaker_endpoints", [])
+                    ]
+                }
+            ),
         )
         conn.execute(sql.load("ingest/unmark_sagemaker_endpoints_listed"))
         conn.execute(sql.load("ingest/mark_sagemaker_endpoints_deleted"), {"fetched_at": fetched_at})
+        _flag_deleted_components(conn, results, fetched_at)
         for name in ("incoming_endpoints", "incoming_variants", "listed_scopes", "listed_endpoints"):
             conn.unregister(name)
         conn.execute("commit")
@@ -93,6 +101,26 @@ def write_results(conn, results: list[fetch.ScopeResult], fetched_at: datetime) 
         conn.execute("rollback")
         raise
     return written
+
+
+def _flag_deleted_components(conn, results: list[fetch.ScopeResult], fetched_at: datetime) -> None:
+    """Inference components the full listing of a successful account/region no longer returns are
+    flagged deleted (and ones it returns again un-flagged), inside the caller's transaction."""
+    table = "sagemaker_inference_components"
+    scopes = [r for r in results if table in r.rows]
+    conn.register(
+        "listed_scopes",
+        arrow_strings({"account_id": [r.account_id for r in scopes], "region": [r.region for r in scopes]}),
+    )
+    conn.register(
+        "listed_components",
+        arrow_strings(
+            {"inference_component_arn": [arn for r in scopes for arn in r.listed_arns.get(table, [])]}
+        ),
+    )
+    conn.execute(sql.load("ingest/unmark_sagemaker_inference_components_listed"))
+    conn.execute(sql.load("ingest/mark_sagemaker_inference_components_deleted"), {"fetched_at": fetched_at})
+    conn.unregister("listed_components")
 
 
 def arrow_strings(columns: dict[str, list]) -> pa.Table:
