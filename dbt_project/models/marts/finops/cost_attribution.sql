@@ -12,6 +12,13 @@ shares as (
     select * from {{ ref('int_endpoint_model_shares') }}
 ),
 
+-- Endpoints hosting inference components: each component's reserved share and the unreserved rest
+-- (rows with a zero share would only add empty parts).
+component_shares as (
+    select * from {{ ref('int_endpoint_component_shares') }}
+    where share > 0
+),
+
 owner_rules as (
     select * from {{ ref('stg_owners__rules') }}
 ),
@@ -161,34 +168,61 @@ variant_shares as (
     where usage_date is null
 ),
 
--- An endpoint line without a model tag is divided between the endpoint's models: by that day's
--- prediction share when per-model counts exist, else by the variants' instance counts.
-with_day_shares as (
+-- An endpoint line without a model tag is divided between the endpoint's models, by the first of:
+-- the compute its inference components reserved that day (the unreserved rest a part of its own),
+-- that day's prediction share when per-model counts exist, the variants' instance counts.
+with_component_shares as (
     select
         with_resource.*,
+        component_shares.model_name as component_model_name,
+        component_shares.share as component_share,
+        component_shares.is_unreserved as is_unreserved_capacity
+    from with_resource
+    left join component_shares
+        on
+            with_resource.split_endpoint_name = component_shares.endpoint_name
+            and with_resource.usage_date = component_shares.usage_date
+            and coalesce(with_resource.resource_account_id, '') = coalesce(component_shares.account_id, '')
+            and coalesce(with_resource.resource_region, '') = coalesce(component_shares.region, '')
+),
+
+with_day_shares as (
+    select
+        with_component_shares.*,
         day_shares.model_name as day_model_name,
         day_shares.share as day_share,
         day_shares.model_count as day_model_count
-    from with_resource
+    from with_component_shares
     left join day_shares
         on
-            with_resource.split_endpoint_name = day_shares.endpoint_name
-            and with_resource.usage_date = day_shares.usage_date
-            and coalesce(with_resource.resource_account_id, '') = coalesce(day_shares.account_id, '')
-            and coalesce(with_resource.resource_region, '') = coalesce(day_shares.region, '')
+            (case when with_component_shares.component_share is null then with_component_shares.split_endpoint_name end)
+            = day_shares.endpoint_name
+            and with_component_shares.usage_date = day_shares.usage_date
+            and coalesce(with_component_shares.resource_account_id, '') = coalesce(day_shares.account_id, '')
+            and coalesce(with_component_shares.resource_region, '') = coalesce(day_shares.region, '')
 ),
 
 with_shares as (
     select
-        with_day_shares.* exclude (with_day_shares.day_model_name, with_day_shares.day_share, with_day_shares.day_model_count),
-        coalesce(with_day_shares.day_model_name, variant_shares.model_name) as share_model_name,
-        coalesce(with_day_shares.day_share, variant_shares.share, 1) as share,
+        with_day_shares.* exclude (
+            with_day_shares.day_model_name, with_day_shares.day_share, with_day_shares.day_model_count,
+            with_day_shares.component_model_name, with_day_shares.component_share
+        ),
+        coalesce(with_day_shares.component_model_name, with_day_shares.day_model_name, variant_shares.model_name)
+            as share_model_name,
+        coalesce(with_day_shares.component_share, with_day_shares.day_share, variant_shares.share, 1) as share,
         coalesce(with_day_shares.day_model_count, variant_shares.model_count, 1) as share_model_count,
-        with_day_shares.day_model_name is not null as is_prediction_share
+        with_day_shares.day_model_name is not null as is_prediction_share,
+        with_day_shares.component_share is not null as is_component_share
     from with_day_shares
     left join variant_shares
         on
-            (case when with_day_shares.day_model_name is null then with_day_shares.split_endpoint_name end)
+            (
+                case
+                    when with_day_shares.day_model_name is null and with_day_shares.component_share is null
+                        then with_day_shares.split_endpoint_name
+                end
+            )
             = variant_shares.endpoint_name
             and coalesce(with_day_shares.resource_account_id, '') = coalesce(variant_shares.account_id, '')
             and coalesce(with_day_shares.resource_region, '') = coalesce(variant_shares.region, '')
@@ -300,6 +334,10 @@ attributed as (
             when is_account_rule then 'account_rule'
             when is_model_from_resource_tags then 'resource_tag'
             when tag_model_name is not null then 'line_item_tag'
+            when is_component_share and not is_unreserved_capacity then 'sagemaker_inference_component'
+            -- The capacity no component reserved: the endpoint's own model evidence, if any, owns it.
+            when is_unreserved_capacity and resource_model_name is null and api_model_name is null
+                then 'sagemaker_inference_component_unreserved'
             when is_prediction_share and share_model_count > 1 then 'sagemaker_endpoint_prediction_share'
             when share_model_name is not null then 'sagemaker_endpoint'
             when resource_model_name is not null then resource_attribution_source
