@@ -83,6 +83,7 @@ candidates as (
         usage_p95.p95_utilization,
         current_rate.hourly_rate as current_rate,
         current_rate.rate_note as current_rate_note,
+        current_rate.rate_source as current_rate_source,
         case
             when usage_p95.utilization_metric = 'GPUUtilization' then {{ instance_gpus('endpoint_costs.instance_type') }}
             else {{ instance_vcpus('endpoint_costs.instance_type') }}
@@ -182,7 +183,7 @@ final as (
         end as estimated_monthly_savings,
         case
             when smaller_instance_type is not null
-                then case when smaller_rate_source = 'bill' and current_rate_note like '%this bill%' then 'bill: ' else 'price_list: ' end
+                then case when smaller_rate_source = 'bill' and current_rate_source = 'bill' then 'bill: ' else 'price_list: ' end
                 || current_rate_note || ' -> ' || smaller_rate_note
             else 'bill: the endpoint''s own cost per instance'
         end as savings_basis,
