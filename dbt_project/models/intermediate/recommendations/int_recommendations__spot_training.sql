@@ -92,7 +92,7 @@ final as (
             else 'default: {{ default_discount }}% spot saving (RECOMMENDATIONS_SPOT_DEFAULT_DISCOUNT_PCT); the bill has no managed spot training'
         end as savings_basis,
         case when spot_jobs is not null then 'medium' else 'low' end as confidence,
-        'Train ' || model_name || ' with managed spot (EnableManagedSpotTraining, checkpoints to S3) on '
+        'Train ' || case when model_name = 'unattributed' then 'these jobs' else model_name end || ' with managed spot (EnableManagedSpotTraining, checkpoints to S3) on '
         || instance_type || '.' as action
     from priced
     where current_monthly_cost >= {{ min_cost }}

@@ -18,6 +18,8 @@ periods as (
 untagged as (
     select
         coverage.*,
+        -- An ARN's resource part (`notebook-instance/scratch-gpu-3`); other IDs as they are.
+        case when coverage.resource_id like 'arn:%' then split_part(coverage.resource_id, ':', 6) else coverage.resource_id end as short_name,
         {{ monthly_amount('coverage.untagged_cost', 'periods.data_through_date - periods.billing_period + 1', 'periods.days_in_period') }} as current_monthly_cost
     from coverage
     inner join periods on coverage.billing_period = periods.billing_period
@@ -33,7 +35,7 @@ final as (
         sub_account_id as account_id,
         cast(null as varchar) as region,
         resource_id,
-        resource_id as resource_name,
+        short_name as resource_name,
         '' as finding_detail,
         cast(null as varchar) as model_name,
         cast(null as varchar) as team,
@@ -47,8 +49,8 @@ final as (
         'high' as confidence,
         case
             when has_resource_tags_not_on_bill
-                then 'Activate the tag keys ' || resource_id || ' already carries as cost allocation tags (see marts.tag_coverage).'
-            else 'Tag ' || resource_id || ' with its model and team (see marts.tag_coverage).'
+                then 'Activate the tag keys ' || short_name || ' already carries as cost allocation tags (see marts.tag_coverage).'
+            else 'Tag ' || short_name || ' with its model and team (see marts.tag_coverage).'
         end as action
     from untagged
     where current_monthly_cost >= {{ min_cost }}
