@@ -1,6 +1,7 @@
 -- One row per billing period, account, region and currency with at least
--- `recommendations_mme_min_endpoints` real-time endpoints that each serve one model, serve fewer
--- than `recommendations_low_traffic_per_instance_hour` invocations per instance hour, and were still
+-- `recommendations_mme_min_endpoints` real-time endpoints that each serve one model, serve some but
+-- fewer than `recommendations_low_traffic_per_instance_hour` invocations per instance hour (one that
+-- served none is idle, not low-traffic: idle_endpoint), and were still
 -- billed on the period's last complete day: host their models on one multi-model endpoint. Savings:
 -- their monthly cost minus that of the costliest of them (its instances are kept for all the models).
 {%- set low_traffic = number_var('recommendations_low_traffic_per_instance_hour', 'RECOMMENDATIONS_LOW_TRAFFIC_PER_INSTANCE_HOUR') %}
@@ -77,8 +78,9 @@ low_traffic as (
         not endpoint_costs.is_not_real_time
         and endpoint_costs.instance_hours > 0
         and endpoint_costs.last_billed_date = endpoint_costs.data_through_date
-        and coalesce(served.models, 0) <= 1
-        and coalesce(served.invocations, 0) / endpoint_costs.instance_hours < {{ low_traffic }}
+        and served.models = 1
+        and served.invocations > 0
+        and served.invocations / endpoint_costs.instance_hours < {{ low_traffic }}
 ),
 
 groups as (
