@@ -20,5 +20,5 @@ select
     data_through_date
 from marts.recommendations
 where is_current and estimated_monthly_savings > 0
-order by estimated_monthly_savings desc, recommendation_id
+order by estimated_monthly_savings desc, recommendation_id asc
 limit $limit

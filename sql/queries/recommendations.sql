@@ -12,4 +12,4 @@ select
     action
 from marts.recommendations
 where is_current
-order by estimated_monthly_savings desc nulls last, current_monthly_cost desc, recommendation_id
+order by estimated_monthly_savings desc nulls last, current_monthly_cost desc, recommendation_id asc

@@ -1,7 +1,8 @@
 -- One row per billing period and endpoint instance (account, region, currency) that was still
 -- billed for instances on the period's last complete day but served no invocation in its last
 -- `recommendations_idle_endpoint_days` days (and had been billed that long): delete it, or let
--- auto-scaling take it to zero. Saves everything it costs. Serverless endpoints bill only what they
+-- auto-scaling take it to zero. Confidence is high when its invocations were counted (as zero) in
+-- those days, medium when nothing was counted for it (a gap in the data looks the same). Saves everything it costs. Serverless endpoints bill only what they
 -- serve and are never idle.
 {%- set idle_days = number_var('recommendations_idle_endpoint_days', 'RECOMMENDATIONS_IDLE_ENDPOINT_DAYS', whole=true) %}
 with
@@ -68,6 +69,8 @@ recent as (
         endpoint_costs.region,
         endpoint_costs.endpoint_name,
         coalesce(sum(predictions.predictions), 0) as recent_invocations,
+        -- Hours with a count (0 included): the endpoint's traffic was measured, not missing.
+        count(predictions.hour_start_at) as measured_hours,
         max(predictions.usage_date) filter (where predictions.predictions > 0) as last_invocation_date
     from endpoint_costs
     left join predictions
@@ -84,6 +87,7 @@ idle as (
     select
         endpoint_costs.*,
         recent.recent_invocations,
+        recent.measured_hours,
         first_billed.first_billed_date,
         {{ monthly_amount('endpoint_costs.current_cost', 'endpoint_costs.billed_days', 'endpoint_costs.days_in_period') }} as current_monthly_cost
     from endpoint_costs
@@ -120,12 +124,14 @@ final as (
         team,
         project,
         'no invocations in the last {{ idle_days }} days to ' || cast(data_through_date as varchar)
+        || case when measured_hours > 0 then ' (' || measured_hours || ' hours counted)' else ' (no count for it: check that its invocations are ingested)' end
         || '; billed ' || billed_days || ' days this period' as evidence,
         current_cost,
         current_monthly_cost,
         current_monthly_cost as estimated_monthly_savings,
         'bill: the endpoint''s own cost' as savings_basis,
-        'high' as confidence,
+        -- Zero counted is evidence; nothing counted may be a gap in the invocation data.
+        case when measured_hours > 0 then 'high' else 'medium' end as confidence,
         'Delete endpoint ' || endpoint_name || ' (or let auto-scaling scale it to zero instances): it served nothing in '
         || '{{ idle_days }} days.' as action
     from idle

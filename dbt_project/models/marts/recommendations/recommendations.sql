@@ -96,7 +96,10 @@ final as (
         data_through_date,
         min(billing_period) over finding as first_seen_date,
         max(data_through_date) over finding as last_seen_date,
-        billing_period = (select max(billing_period) from periods) as is_current,
+        -- The latest period with a complete day (on the 1st the open month has only its fees).
+        billing_period = (
+            select max(billing_period) from periods where data_through_date >= billing_period
+        ) as is_current,
         row_number() over (
             partition by billing_period, billing_currency
             order by estimated_monthly_savings desc nulls last, current_monthly_cost desc, recommendation_id
