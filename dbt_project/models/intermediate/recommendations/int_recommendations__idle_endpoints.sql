@@ -79,7 +79,7 @@ recent as (
             and endpoint_costs.account_id = predictions.account_id
             and endpoint_costs.region = predictions.region
             and predictions.usage_date > endpoint_costs.data_through_date - {{ idle_days }}
-            and predictions.usage_date <= endpoint_costs.data_through_date
+            and endpoint_costs.data_through_date >= predictions.usage_date
     group by all
 ),
 

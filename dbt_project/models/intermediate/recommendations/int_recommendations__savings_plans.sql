@@ -65,7 +65,9 @@ steady as (
     select
         accounts.*,
         -- A day of the window without on-demand usage makes the steady spend 0.
-        case when days_with_cost < window_days then 0 else lowest_day_cost / 24 end as steady_hourly,
+        case
+            when accounts.days_with_cost < accounts.window_days then 0 else accounts.lowest_day_cost / 24
+        end as steady_hourly,
         coalesce(own_plans.plan_discount, {{ default_discount }} / 100.0) as plan_discount,
         own_plans.plan_discount is not null as is_own_discount,
         {{ monthly_amount('accounts.current_cost', 'accounts.window_days', 'accounts.days_in_period') }} as current_monthly_cost

@@ -87,8 +87,9 @@ final as (
         cast(current_monthly_cost * spot_discount as decimal(38, 10)) as estimated_monthly_savings,
         case
             when spot_jobs is not null
-                then 'bill: this account''s managed spot saving, ' || format('{:.1f}', 100 * spot_discount)
-                || '% over its ' || spot_jobs || ' spot training jobs'
+                then
+                    'bill: this account''s managed spot saving, ' || format('{:.1f}', 100 * spot_discount)
+                    || '% over its ' || spot_jobs || ' spot training jobs'
             else 'default: {{ default_discount }}% spot saving (RECOMMENDATIONS_SPOT_DEFAULT_DISCOUNT_PCT); the bill has no managed spot training'
         end as savings_basis,
         case when spot_jobs is not null then 'medium' else 'low' end as confidence,

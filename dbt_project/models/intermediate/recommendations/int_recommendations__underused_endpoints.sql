@@ -99,10 +99,10 @@ candidates as (
             and endpoint_costs.instance_type = usage_p95.instance_type
     left join rates as current_rate
         on
-            current_rate.region = endpoint_costs.region
+            endpoint_costs.region = current_rate.region
             and current_rate.price_kind = 'hosting'
-            and current_rate.instance_type = endpoint_costs.instance_type
-            and current_rate.billing_currency = endpoint_costs.billing_currency
+            and endpoint_costs.instance_type = current_rate.instance_type
+            and endpoint_costs.billing_currency = current_rate.billing_currency
     where
         endpoint_costs.last_billed_date = endpoint_costs.data_through_date
         and usage_p95.p95_utilization * 100 < {{ p95_pct }}
@@ -124,11 +124,11 @@ smaller as (
     from candidates
     inner join rates
         on
-            rates.region = candidates.region
+            candidates.region = rates.region
             and rates.price_kind = 'hosting'
-            and rates.billing_currency = candidates.billing_currency
+            and candidates.billing_currency = rates.billing_currency
             and split_part(rates.instance_type, '.', 2) = split_part(candidates.instance_type, '.', 2)
-            and rates.hourly_rate < candidates.current_rate
+            and candidates.current_rate > rates.hourly_rate
             and candidates.p95_utilization * candidates.current_units * 100 <= {{ target_pct }} * (
                 case
                     when candidates.utilization_metric = 'GPUUtilization' then {{ instance_gpus('rates.instance_type') }}
@@ -183,16 +183,19 @@ final as (
         end as estimated_monthly_savings,
         case
             when smaller_instance_type is not null
-                then case when smaller_rate_source = 'bill' and current_rate_source = 'bill' then 'bill: ' else 'price_list: ' end
-                || current_rate_note || ' -> ' || smaller_rate_note
+                then
+                    case when smaller_rate_source = 'bill' and current_rate_source = 'bill' then 'bill: ' else 'price_list: ' end
+                    || current_rate_note || ' -> ' || smaller_rate_note
             else 'bill: the endpoint''s own cost per instance'
         end as savings_basis,
         'medium' as confidence,
         case
             when smaller_instance_type is not null
-                then 'Move endpoint ' || endpoint_name || ' from ' || instance_type || ' to ' || smaller_instance_type
-                || ' (p95 stays at or below {{ target_pct }}%).'
-            else 'Run endpoint ' || endpoint_name || ' on ' || fewer_instances || ' instead of ' || instance_count
+                then
+                    'Move endpoint ' || endpoint_name || ' from ' || instance_type || ' to ' || smaller_instance_type
+                    || ' (p95 stays at or below {{ target_pct }}%).'
+            else
+                'Run endpoint ' || endpoint_name || ' on ' || fewer_instances || ' instead of ' || instance_count
                 || ' x ' || instance_type || ' (or let auto-scaling decide).'
         end as action
     from sized

@@ -61,16 +61,26 @@ findings as (
     select * from untagged_spend
 ),
 
+-- The latest period with a complete day (on the 1st the open month has only its fees).
+latest as (
+    select max(billing_period) as billing_period
+    from periods
+    where data_through_date >= billing_period
+),
+
 identified as (
     select
         md5(concat_ws(
-            '|', recommendation_type, billing_currency, coalesce(account_id, ''), coalesce(region, ''),
-            coalesce(resource_id, resource_name), finding_detail
+            '|', findings.recommendation_type, findings.billing_currency, coalesce(findings.account_id, ''),
+            coalesce(findings.region, ''), coalesce(findings.resource_id, findings.resource_name),
+            findings.finding_detail
         )) as recommendation_id,
         findings.*,
-        periods.data_through_date
+        periods.data_through_date,
+        findings.billing_period = latest.billing_period as is_current
     from findings
     inner join periods on findings.billing_period = periods.billing_period
+    cross join latest
 ),
 
 final as (
@@ -96,13 +106,10 @@ final as (
         data_through_date,
         min(billing_period) over finding as first_seen_date,
         max(data_through_date) over finding as last_seen_date,
-        -- The latest period with a complete day (on the 1st the open month has only its fees).
-        billing_period = (
-            select max(billing_period) from periods where data_through_date >= billing_period
-        ) as is_current,
+        is_current,
         row_number() over (
             partition by billing_period, billing_currency
-            order by estimated_monthly_savings desc nulls last, current_monthly_cost desc, recommendation_id
+            order by estimated_monthly_savings desc nulls last, current_monthly_cost desc, recommendation_id asc
         ) as savings_rank
     from identified
     window finding as (partition by recommendation_id)
