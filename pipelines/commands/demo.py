@@ -180,6 +180,7 @@ def print_summary() -> None:
         *_query("queries/bedrock_cost_per_1k_tokens"),
     )
     _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
+    _print_table("Recommendations, latest billing period", *_query("queries/recommendations"))
 
 
 def print_alerts() -> None:

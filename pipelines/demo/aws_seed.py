@@ -73,6 +73,7 @@ PEAK_UTILIZATION = {
     "search-mme": 0.55,
     "forecast-v1": 0.20,
     "forecast-dev": 0.10,
+    "churn-shadow": 0.0,
 }
 
 

@@ -330,6 +330,8 @@ _ENDPOINT_SPECS: dict[str, dict] = {
     "forecast-v1": {"rate": 250, "variant_share": {"AllTraffic": 1.0}, "idle": False},
     "forecast-dev": {"rate": 40, "variant_share": {"AllTraffic": 1.0}, "idle": True},
     "forecast-serverless": {"rate": 250, "variant_share": {"AllTraffic": 1.0}, "idle": False},
+    # A shadow deployment nobody routes traffic to any more: billed every hour, never invoked.
+    "churn-shadow": {"rate": 0, "variant_share": {"AllTraffic": 1.0}, "idle": False},
 }
 
 # Training per model and month: job count, instance types, counts, hours, share on managed spot,
@@ -563,6 +565,18 @@ def build_catalog(seed: int = 7, as_of: dt.date | None = None, months: int = 3) 
             "forecast",
             "risk",
             "planning",
+            "prod",
+        ),
+        endpoint(
+            "churn-shadow",
+            prod,
+            "us-east-1",
+            start - dt.timedelta(days=12, minutes=-51),
+            [DemoVariant("AllTraffic", ["churn"], "ml.m5.large", 1)],
+            "clean",
+            "churn",
+            "growth",
+            "retention",
             "prod",
         ),
         endpoint(

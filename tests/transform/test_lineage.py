@@ -105,3 +105,24 @@ def test_the_graph_reads_raw_to_marts_to_alerts_and_ends_in_the_alerts_ledger():
     assert built - upstream == set()
     # A refresh (build_warehouse) ends with it.
     assert ledger in definitions.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+
+
+def test_recommendations_sit_downstream_of_the_marts_they_price_from():
+    graph = defs().resolve_asset_graph()
+    recommendations = dg.AssetKey(["marts", "recommendations"])
+    assert graph.get(recommendations).group_name == "marts"
+    upstream = _ancestors(graph, recommendations)
+    # Costs from the bill, job savings, tag coverage, utilization and invocations, from raw up.
+    for name in ("cost_attribution", "training_job_costs", "tag_coverage"):
+        assert dg.AssetKey(["marts", name]) in upstream, name
+    assert dg.AssetKey(["intermediate", "int_endpoint_utilization__hourly"]) in upstream
+    assert {
+        BILLING,
+        dg.AssetKey(["raw", "prediction_counts"]),
+        dg.AssetKey(["raw", "sagemaker_endpoints"]),
+    } <= upstream
+    # One intermediate model per rule feeds it.
+    rules = {key.path[-1] for key in graph.get(recommendations).parent_keys if key.path[0] == "intermediate"}
+    assert len({rule for rule in rules if rule.startswith("int_recommendations__")}) == 8
+    # The digest reads it from the published copy, which waits for it.
+    assert recommendations in graph.get(dg.AssetKey(["published", "marts_snapshot"])).parent_keys
