@@ -346,7 +346,9 @@ def daily_cost_anomalies(rows: list[Row]) -> Content:
                 alt.Tooltip("what:N", title="largest"),
             ],
         )
-        return alt.layer(line, rules, points).properties(
+        # Marks only where there are anomalies: an empty layer has no extent to draw.
+        layers = [line, rules, points] if any(row["anomalies"] for row in part) else [line]
+        return alt.layer(*layers).properties(
             width=WIDTH, height=HEIGHT, title=f"Daily effective cost with cost anomalies marked, {currency}"
         )
 
