@@ -23,4 +23,7 @@ select
     status
 from marts.budget_projection
 where billing_period = (select max(periods.billing_period) from marts.budget_projection as periods)
-order by case status when 'critical' then 0 when 'warning' then 1 else 2 end, projected_share desc nulls last, budget_name
+order by
+    case status when 'critical' then 0 when 'warning' then 1 else 2 end asc,
+    projected_share desc nulls last,
+    budget_name asc

@@ -3,7 +3,10 @@
 with
 
 daily as (
-    select usage_date, billing_currency, sum(effective_cost) as effective_cost
+    select
+        usage_date,
+        billing_currency,
+        sum(effective_cost) as effective_cost
     from marts.cost_by_model
     group by usage_date, billing_currency
 ),
@@ -35,5 +38,6 @@ select
     daily.effective_cost,
     coalesce(anomalies.anomalies, []) as anomalies
 from daily
-left join anomalies using (usage_date, billing_currency)
+left join anomalies
+    on daily.usage_date = anomalies.usage_date and daily.billing_currency = anomalies.billing_currency
 order by daily.usage_date asc, daily.billing_currency asc

@@ -4,7 +4,11 @@
 with
 
 per_model as (
-    select usage_date, billing_currency, model_name, sum(effective_cost) as effective_cost
+    select
+        usage_date,
+        billing_currency,
+        model_name,
+        sum(effective_cost) as effective_cost
     from marts.cost_by_model
     group by usage_date, billing_currency, model_name
 ),
@@ -24,6 +28,7 @@ select
     case when ranked.model_rank <= $top_models then per_model.model_name else 'other models' end as model_name,
     sum(per_model.effective_cost) as effective_cost
 from per_model
-inner join ranked using (billing_currency, model_name)
+inner join ranked
+    on per_model.billing_currency = ranked.billing_currency and per_model.model_name = ranked.model_name
 group by all
 order by per_model.usage_date asc, per_model.billing_currency asc, model_name asc

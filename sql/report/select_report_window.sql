@@ -7,8 +7,13 @@ select
     coalesce(
         (
             select max(projection.data_through_date) from marts.budget_projection as projection
-            where projection.billing_period = (select max(periods.billing_period) from marts.budget_projection as periods)
+            where
+                projection.billing_period
+                = (select max(periods.billing_period) from marts.budget_projection as periods)
         ),
-        (select max(usage_date) from marts.cost_per_prediction where is_bill_complete)
+        (
+            select max(usage_date) from marts.cost_per_prediction
+            where is_bill_complete
+        )
     ) as bill_complete_through_date,
     (select list(distinct billing_currency order by billing_currency) from marts.cost_by_model) as currencies
