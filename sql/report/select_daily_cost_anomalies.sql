@@ -1,5 +1,6 @@
--- The whole bill's daily effective cost with the cost anomalies (increases, any scope) of each day:
--- the anomaly chart draws the line and marks the days. One row per day and currency.
+-- The whole bill's daily effective cost over the last $days days of data with the cost anomalies
+-- (increases, any scope) of each day: the anomaly chart draws the line and marks the days. One row
+-- per day and currency.
 with
 
 daily as (
@@ -8,6 +9,7 @@ daily as (
         billing_currency,
         sum(effective_cost) as effective_cost
     from marts.cost_by_model
+    where usage_date > (select max(days.usage_date) from marts.cost_by_model as days) - $days::integer
     group by usage_date, billing_currency
 ),
 

@@ -1,6 +1,6 @@
--- Daily effective (amortized) cost per model for the stacked daily chart: the $top_models models
--- with the most cost in each currency by name, the others summed as "other models" so the legend
--- stays readable. Amounts in different currencies are never added.
+-- Daily effective (amortized) cost per model over the last $days days of data, for the stacked daily
+-- chart: the $top_models models with the most cost there in each currency by name, the others summed
+-- as "other models" so the legend stays readable. Amounts in different currencies are never added.
 with
 
 per_model as (
@@ -10,6 +10,7 @@ per_model as (
         model_name,
         sum(effective_cost) as effective_cost
     from marts.cost_by_model
+    where usage_date > (select max(days.usage_date) from marts.cost_by_model as days) - $days::integer
     group by usage_date, billing_currency, model_name
 ),
 

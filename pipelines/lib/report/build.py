@@ -101,7 +101,7 @@ def _window(conn: duckdb.DuckDBPyConnection, relations: set[str], source: Path) 
         ("Bill complete through", day(window["bill_complete_through_date"])),
         ("Currencies", ", ".join(window["currencies"] or []) or "none"),
         ("Marts built", day(built) if built else "n/a (read from the warehouse itself)"),
-        ("Generated", day(now)),
+        ("Report generated", day(now)),
         ("Source", str(source)),
     ]
 

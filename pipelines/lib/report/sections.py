@@ -27,6 +27,10 @@ HEIGHT = 260
 # Models named in the by-model chart; the rest are summed as "other models".
 TOP_MODELS = 8
 TOP_RECOMMENDATIONS = 10
+TOP_ENDPOINTS = 10
+# Daily charts show the last quarter of data: long enough for weekly patterns and month-level charges,
+# short enough that a day stays a visible bar on a bill with years of history.
+DAYS = 92
 TOP_ANOMALIES = 12
 # The day axis: dates are UTC days, whatever the reader's time zone.
 DAY = "utcyearmonthdate"
@@ -514,12 +518,13 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         id="daily-cost-by-category",
         title="Daily cost by category",
-        about="Effective (amortized) cost per day, stacked by category: training, inference, processing, "
-        "notebooks, storage, data transfer, generative AI and the rest of the bill. Month-level charges "
-        "(fees, tax, credits) stand on the day the bill dates them.",
+        about=f"Effective (amortized) cost per day over the last {DAYS} days of data, stacked by category: "
+        "training, inference, processing, notebooks, storage, data transfer, generative AI and the rest of "
+        "the bill. Month-level charges (fees, tax, credits) stand on the day the bill dates them.",
         query="report/select_daily_cost_by_category",
         build=daily_cost_by_category,
         requires=("marts.cost_by_model",),
+        params={"days": DAYS},
     ),
     Section(
         id="daily-cost-by-model",
@@ -529,7 +534,7 @@ SECTIONS: tuple[Section, ...] = (
         query="report/select_daily_cost_by_model",
         build=daily_cost_by_model,
         requires=("marts.cost_by_model",),
-        params={"top_models": TOP_MODELS},
+        params={"top_models": TOP_MODELS, "days": DAYS},
     ),
     Section(
         id="budget",
@@ -543,22 +548,25 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         id="cost-per-prediction",
         title="Cost per 1,000 predictions",
-        about="What 1,000 predictions cost on each SageMaker endpoint per day (everything the endpoint cost, "
-        "idle capacity included). A day without a value is a gap, never 0: the strip below says why "
-        "(the bill for the day is not complete, no predictions were counted, or no cost was billed).",
+        about=f"What 1,000 predictions cost per day on the {TOP_ENDPOINTS} SageMaker endpoints with the most "
+        f"inference cost over the last {DAYS} days (everything the endpoint cost, idle capacity included). "
+        "A day without a value is a gap, never 0: the strip below says why (the bill for the day is not "
+        "complete, no predictions were counted, or no cost was billed).",
         query="report/select_endpoint_cost_per_1k_predictions",
         build=cost_per_1k_predictions,
         requires=("marts.cost_per_prediction",),
+        params={"days": DAYS, "top_endpoints": TOP_ENDPOINTS},
     ),
     Section(
         id="anomalies",
         title="Cost anomalies",
-        about="The whole bill's daily effective cost; a marked day had unusually high spend for a model, "
+        about=f"The whole bill's daily effective cost over the last {DAYS} days; a marked day had unusually high spend for a model, "
         "service, account or the whole bill against the same weekday in earlier weeks "
         "(marts.cost_anomalies). Hover a mark for what rose.",
         query="report/select_daily_cost_anomalies",
         build=daily_cost_anomalies,
         requires=("marts.cost_by_model", "marts.cost_anomalies"),
+        params={"days": DAYS},
     ),
     Section(
         id="training-cost-vs-accuracy",
