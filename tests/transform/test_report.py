@@ -176,7 +176,9 @@ def test_mlcost_report_prints_the_path_and_every_chart_draws_in_chromium(on_buil
         assert "Not in this warehouse yet: marts.recommendations" in recommendations
 
 
-def test_a_mart_the_warehouse_lacks_is_one_line_and_the_rest_renders(on_built, tmp_path, monkeypatch):
+def test_a_missing_mart_is_one_line_in_the_report_and_a_changed_one_fails_in_one_line(
+    on_built, tmp_path, monkeypatch, capsys
+):
     copy = tmp_path / "older.read.duckdb"
     shutil.copy(published.read_copy_path(), copy)
     with duckdb.connect(str(copy)) as conn:
@@ -189,6 +191,19 @@ def test_a_mart_the_warehouse_lacks_is_one_line_and_the_rest_renders(on_built, t
     )
     assert by_id["tag-coverage"].spec is None
     assert by_id["budget"].spec and by_id["anomalies"].spec and by_id["daily-cost-by-model"].spec
+
+    # A mart of another shape fails the report in one line naming the query; the last report stays.
+    before = (tmp_path / "report.html").read_bytes()
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("alter table marts.cost_anomalies rename column impact_cost to extra_cost")
+    assert cli.main(["report", "--out", str(tmp_path / "report.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "mlcost report: section anomalies: sql/report/select_daily_cost_anomalies.sql failed: Binder Error:"
+    )
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (tmp_path / "report.html").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_mlcost_report_without_a_warehouse_says_what_to_run(tmp_path, monkeypatch, capsys):

@@ -115,7 +115,15 @@ def render_section(conn: duckdb.DuckDBPyConnection, section: Section, relations:
             f"Not in this warehouse yet: {', '.join(missing)} (built by a later version of the marts)."
         )
         return RenderedSection(section.id, section.title, section.about, content_note, None, None, None)
-    content = section.build(_rows(conn, section.query, dict(section.params)))
+    try:
+        rows = _rows(conn, section.query, dict(section.params))
+    except duckdb.Error as exc:
+        # A mart of an older shape (a column renamed or missing): one line, and no report is written.
+        first = str(exc).splitlines()[0]
+        raise ReportError(
+            f"section {section.id}: sql/{section.query}.sql failed: {first} (run `mlcost refresh` to rebuild the marts)"
+        ) from None
+    content = section.build(rows)
     spec = content.chart.to_dict() if content.chart is not None else None
     return RenderedSection(
         section.id, section.title, section.about, content.note, content.summary, spec, content.table
