@@ -238,7 +238,7 @@ def cost_per_1k_predictions(rows: list[Row]) -> Content:
         return _no_rows("no SageMaker endpoint in marts.cost_per_prediction")
     units = currencies(rows)
     unit = units[0] if len(units) == 1 else "mixed currencies"
-    money_format = d3_money_format(units[0] if len(units) == 1 else None, 4, trim=True)
+    money_format = d3_money_format(units[0], 4, trim=True) if len(units) == 1 else ",.4~f"
     gaps = [r for r in rows if r["cost_per_1k_predictions"] is None]
     x = alt.X("usage_date:T", timeUnit=DAY, title=None)
     tooltip = [
@@ -247,7 +247,9 @@ def cost_per_1k_predictions(rows: list[Row]) -> Content:
         alt.Tooltip("cost_per_1k_predictions:Q", title="cost per 1,000 predictions", format=money_format),
         alt.Tooltip("predictions:Q", format=","),
         alt.Tooltip(
-            "inference_cost:Q", title="inference cost", format=d3_money_format(units[0] if units else None)
+            "inference_cost:Q",
+            title="inference cost",
+            format=d3_money_format(units[0], trim=True) if len(units) == 1 else ",.2f",
         ),
         alt.Tooltip("reason:N", title="no value because"),
     ]
@@ -267,8 +269,6 @@ def cost_per_1k_predictions(rows: list[Row]) -> Content:
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
-    if not gaps:
-        return Content(chart=lines)
     strip = (
         alt.Chart(data(gaps), title="Days without a cost per 1,000 predictions (gaps above), and why")
         .mark_square(size=60)
@@ -280,6 +280,11 @@ def cost_per_1k_predictions(rows: list[Row]) -> Content:
         )
         .properties(width=WIDTH)
     )
+    if not gaps:
+        return Content(chart=lines)
+    if len(gaps) == len(rows):
+        # No day has a value yet (a first refresh: the bill lags the prediction counts): only the reasons.
+        return Content(chart=strip, summary="No day has a cost per 1,000 predictions yet.")
     chart = alt.vconcat(lines, strip).resolve_scale(x="shared", color="independent")
     return Content(chart=chart)
 
