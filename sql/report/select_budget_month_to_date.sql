@@ -1,4 +1,5 @@
--- Every budget in the latest billing period: spend so far and the forecast month-end with its 80%
+-- Every budget in the latest billing period with a complete day of data (on the 1st, the month that
+-- just closed; with no such period, the latest): spend so far and the forecast month-end with its 80%
 -- interval, as fractions of the budget so budgets of any size share one axis. A budget of 0 has no
 -- fraction (NULL), and the table beside the chart shows its amounts.
 select
@@ -22,7 +23,14 @@ select
     projected_high / nullif(budget_amount, 0) as projected_high_share,
     status
 from marts.budget_projection
-where billing_period = (select max(periods.billing_period) from marts.budget_projection as periods)
+where
+    billing_period = coalesce(
+        (
+            select max(periods.billing_period) from marts.budget_projection as periods
+            where periods.days_elapsed > 0
+        ),
+        (select max(periods.billing_period) from marts.budget_projection as periods)
+    )
 order by
     case status when 'critical' then 0 when 'warning' then 1 else 2 end asc,
     projected_share desc nulls last,

@@ -1,6 +1,7 @@
 -- The whole bill's daily effective cost over the last $days days of data with the cost anomalies
 -- (increases, any scope) of each day: the anomaly chart draws the line and marks the days. One row
--- per day and currency.
+-- per day and currency, every day of the window included: a day the bill has no line for yet has a
+-- NULL cost (a gap in the line), not 0 and not a straight line drawn across it.
 with
 
 daily as (
@@ -32,14 +33,33 @@ anomalies as (
     from marts.cost_anomalies
     where direction = 'increase'
     group by usage_date, billing_currency
+),
+
+currencies as (
+    select distinct billing_currency from daily
+),
+
+spine as (
+    select unnest(generate_series(min(usage_date), max(usage_date), interval '1 day')) as spine_day
+    from daily
+),
+
+calendar as (
+    select
+        currencies.billing_currency,
+        cast(spine.spine_day as date) as usage_date
+    from currencies
+    cross join spine
 )
 
 select
-    daily.usage_date,
-    daily.billing_currency,
+    calendar.usage_date,
+    calendar.billing_currency,
     daily.effective_cost,
     coalesce(anomalies.anomalies, []) as anomalies
-from daily
+from calendar
+left join daily
+    on calendar.usage_date = daily.usage_date and calendar.billing_currency = daily.billing_currency
 left join anomalies
-    on daily.usage_date = anomalies.usage_date and daily.billing_currency = anomalies.billing_currency
-order by daily.usage_date asc, daily.billing_currency asc
+    on calendar.usage_date = anomalies.usage_date and calendar.billing_currency = anomalies.billing_currency
+order by calendar.usage_date asc, calendar.billing_currency asc

@@ -327,7 +327,8 @@ def daily_cost_anomalies(rows: list[Row]) -> Content:
     def chart(part: list[Row], currency: str) -> alt.LayerChart:
         base = alt.Chart(data(part))
         x = alt.X("usage_date:T", timeUnit=DAY, title=None)
-        line = base.mark_line(color="#4c78a8").encode(
+        # A day without a bill line yet is NULL: the line breaks there instead of joining across it.
+        line = base.mark_line(color="#4c78a8", invalid="break-paths-filter-domains").encode(
             x=x,
             y=alt.Y("effective_cost:Q", axis=money_axis(currency, "daily effective cost")),
             tooltip=[
