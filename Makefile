@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
 
-.PHONY: setup demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
+.PHONY: setup browser demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -27,8 +27,22 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements.lock > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 	$(BIN)/python -m pip install -q --no-deps -e . >> $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
-	$(BIN)/python -c "import dagster, dagster_dbt, dbt.version, duckdb, moto, slack_sdk"
+	$(BIN)/python -c "import dagster, dagster_dbt, dbt.version, duckdb, moto, slack_sdk, altair, vl_convert, playwright"
 	touch $@
+
+# The cost report's browser test (tests/transform/test_report.py) opens the report in Debian's Chromium,
+# driven by playwright (which never downloads a browser of its own). As root with apt-get (CI, this
+# project's machines) it is installed here; elsewhere this says so and the test skips, saying why.
+browser: setup
+	@if command -v chromium > /dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the report's browser test (log: $(VENV)/apt.log)"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+	    > $(VENV)/apt.log 2>&1 || { tail -20 $(VENV)/apt.log; exit 1; }; \
+	else \
+	  echo "no chromium, and no apt-get as root to install it: the report's browser test will skip"; \
+	fi
 
 dbt-parse: setup
 	cd dbt_project && WAREHOUSE_PATH=$${WAREHOUSE_PATH} ../$(BIN)/dbt parse --quiet --profiles-dir .
@@ -38,7 +52,7 @@ demo: setup dbt-parse
 
 # One pytest worker per CPU core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose): each test file runs whole
 # in one worker, so a module's dbt build is made once; tests/conftest.py sends the longest files first.
-test: setup dbt-parse
+test: setup browser dbt-parse
 	$(ENSURE_HOME)
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(BIN)/dagster definitions validate -w workspace.yaml

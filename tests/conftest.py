@@ -15,6 +15,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Folders whose test files share an expensive session-scoped fixture (tests/alerts: one dbt build of
 # the alert models): under xdist they run in one worker, so it is built once.
 SHARED_FIXTURE_FOLDERS = ("tests/alerts/",)
+# Files that share a session-scoped fixture across folders' other files, by group: the sample marts
+# build (tests/transform/conftest.py `built`) runs once for both.
+SHARED_FIXTURE_FILES = {
+    "tests/transform/test_marts.py": "sample-marts",
+    "tests/transform/test_report.py": "sample-marts",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,8 +49,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadfile`: each test file runs in one worker (its module-scoped dbt builds are made
-    once); so does each folder of SHARED_FIXTURE_FOLDERS. Files go out in collection order
-    (with --no-loadscope-reorder, as `make test` runs it)."""
+    once); so does each folder of SHARED_FIXTURE_FOLDERS and each group of SHARED_FIXTURE_FILES. Files
+    go out in collection order (with --no-loadscope-reorder, as `make test` runs it)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -52,6 +58,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class SharedFixtureScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = super()._split_scope(nodeid)
+            if path in SHARED_FIXTURE_FILES:
+                return SHARED_FIXTURE_FILES[path]
             return next((folder for folder in SHARED_FIXTURE_FOLDERS if path.startswith(folder)), path)
 
     return SharedFixtureScheduling(config, log)

@@ -24,8 +24,12 @@ def test_jobs_and_billing_partitions_are_defined():
 
 def test_every_warehouse_writer_runs_in_the_duckdb_pool():
     graph = defs().resolve_asset_graph()
-    # alerts/ledger writes only its SQLite ledger and reads the published copy, so it never waits for a writer.
-    readers_of_the_published_copy = {dg.AssetKey(["alerts", "ledger"])}
+    # alerts/ledger writes only its SQLite ledger and reports/cost_report only its HTML file; both read the
+    # published copy, so they never wait for a writer.
+    readers_of_the_published_copy = {
+        dg.AssetKey(["alerts", "ledger"]),
+        dg.AssetKey(["reports", "cost_report"]),
+    }
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if not node.is_materializable or key in readers_of_the_published_copy:

@@ -98,13 +98,20 @@ def test_the_graph_reads_raw_to_marts_to_alerts_and_ends_in_the_alerts_ledger():
         dg.AssetKey(["marts", "cost_attribution"])
         in graph.get(dg.AssetKey(["marts", "cost_anomalies"])).parent_keys
     )
-    # Every model and the published copy lead to it: nothing after raw ends anywhere else.
+    # Every model and the published copy lead to it: nothing after raw ends anywhere else (but the cost
+    # report, the other leaf, which reads the same published copy).
+    report = dg.AssetKey(["reports", "cost_report"])
     built = {
-        key for key in graph.get_all_asset_keys() if graph.get(key).group_name not in ("ingest", "alerts")
+        key
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).group_name not in ("ingest", "alerts", "reports")
     }
     assert built - upstream == set()
-    # A refresh (build_warehouse) ends with it.
-    assert ledger in definitions.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    assert graph.get(report).child_keys == set()
+    assert graph.get(report).parent_keys == {dg.AssetKey(["published", "marts_snapshot"])}
+    # A refresh (build_warehouse) ends with them.
+    executable = definitions.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    assert {ledger, report} <= executable
 
 
 def test_recommendations_sit_downstream_of_the_marts_they_price_from():

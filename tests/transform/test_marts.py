@@ -14,21 +14,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
 from pipelines import cli
-from pipelines.defs.ingest.budgets import budgets as budgets_asset
-from pipelines.defs.resources import dbt_executable
-from pipelines.defs.transform.dbt_models import mlcost_dbt_models
-from pipelines.defs.transform.project import dbt_project
-from pipelines.defs.transform.publish import marts_snapshot
 from pipelines.lib.settings import REPO_ROOT
 from tests.transform import sample_warehouse
 
 pytestmark = pytest.mark.slow
 
-BUDGETS = Path(__file__).parents[1] / "fixtures" / "budgets" / "sample.yml"
 MARTS = (
     "cost_by_model",
     "cost_per_prediction",
@@ -36,34 +28,6 @@ MARTS = (
     "training_job_costs",
     "monthly_cost_summary",
 )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One warehouse for the module: sample raw data, budgets, every dbt model and the published copy."""
-    root = tmp_path_factory.mktemp("marts")
-    warehouse = root / "warehouse.duckdb"
-    home = root / "dagster_home"
-    home.mkdir()
-    sample_warehouse.build(warehouse)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WAREHOUSE_PATH", str(warehouse))
-        mp.setenv("DAGSTER_HOME", str(home))
-        mp.setenv("BUDGETS_FILE", str(BUDGETS))
-        mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        mp.delenv("MARTS_READ_PATH", raising=False)
-        mp.delenv("DBT_EXCLUDE_RESOURCE_TYPES", raising=False)  # every dbt unit test runs here
-        with dg.instance_for_test() as instance:
-            result = dg.materialize(
-                [budgets_asset, mlcost_dbt_models, marts_snapshot],
-                instance=instance,
-                resources={
-                    "warehouse": DuckDBResource(database=str(warehouse)),
-                    "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-                },
-                raise_on_error=False,
-            )
-    return result, warehouse
 
 
 @pytest.fixture

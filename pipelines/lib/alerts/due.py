@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.lib import settings, sql
+from pipelines.lib import report, settings, sql
 from pipelines.lib.alerts.ledger import Alert, Ledger
 from pipelines.lib.alerts.messages import (
     BudgetAlert,
@@ -77,14 +77,20 @@ def read_due(path: Path) -> tuple[list[BudgetAlert], list[CostAnomaly]]:
 
 
 def as_ledger_alerts(
-    budgets: list[BudgetAlert], anomalies: list[CostAnomaly], ui_url: str, ledger: Ledger | None = None
+    budgets: list[BudgetAlert],
+    anomalies: list[CostAnomaly],
+    ui_url: str,
+    ledger: Ledger | None = None,
+    report_url: str | None = None,
 ) -> list[Alert]:
     """Ledger entries, with their messages and expiry, budgets first. An anomaly is a family keyed by
     its alert key, with its impact level: the ledger records it again only when the level grows (its
-    message then says it grew)."""
+    message then says it grew). Messages link to the cost report at `report_url` (default
+    MLCOST_REPORT_URL, else the report file)."""
+    report_url = report_url or report.report_url()
     alerts = []
     for budget in budgets:
-        message = budget_message(budget, ui_url)
+        message = budget_message(budget, ui_url, report_url=report_url)
         alerts.append(
             Alert(
                 key=budget.alert_key,
@@ -97,7 +103,10 @@ def as_ledger_alerts(
     for anomaly in anomalies:
         announced = ledger.family_level(anomaly.alert_key) if ledger is not None else None
         message = anomaly_message(
-            anomaly, ui_url, grew=announced is not None and anomaly.impact_level > announced
+            anomaly,
+            ui_url,
+            grew=announced is not None and anomaly.impact_level > announced,
+            report_url=report_url,
         )
         alerts.append(
             Alert(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
+from pipelines.lib.report import ANOMALIES_SECTION, BUDGET_SECTION, section_url
+
 # Slack rejects a section text longer than 3000 characters.
 MAX_ERROR_CHARS = 2500
 
@@ -144,8 +146,17 @@ def _link(text: str, url: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|{text}>"}]}
 
 
-def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
-    """What crossed, by how much, and what drives it, for one due budget alert."""
+def _links(*links: tuple[str, str | None]) -> dict:
+    """One context line of links (text, url); a link without a url is left out."""
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": f"<{url}|{text}>"} for text, url in links if url],
+    }
+
+
+def budget_message(alert: BudgetAlert, ui_url: str, report_url: str | None = None) -> dict:
+    """What crossed, by how much, and what drives it, for one due budget alert. Links to the mart's
+    asset page in Dagster and, given `report_url` (where the cost report opens), to its budget chart."""
     currency = alert.billing_currency
     scope = "all spend" if alert.scope_type == "total" else f"{alert.scope_type} = {alert.scope_value}"
     emoji = ":rotating_light:" if alert.severity == "critical" else ":warning:"
@@ -198,7 +209,12 @@ def budget_message(alert: BudgetAlert, ui_url: str) -> dict:
                 "text": {"type": "mrkdwn", "text": f"*Top {alert.drivers_label}*\n" + "\n".join(lines)},
             }
         )
-    blocks.append(_link("Open budget_projection in Dagster", asset_url(ui_url, BUDGET_ASSET_KEY)))
+    blocks.append(
+        _links(
+            ("Open budget_projection in Dagster", asset_url(ui_url, BUDGET_ASSET_KEY)),
+            ("See it in the cost report", section_url(BUDGET_SECTION, report_url) if report_url else None),
+        )
+    )
     text = (
         f"{headline}: actual {money(alert.actual_cost, currency)} ({actual_share}), "
         f"projected {money(alert.projected_cost, currency)} ({projected_share}) for {period}"
@@ -224,9 +240,12 @@ def _cause(cause: RootCause, currency: str) -> str:
     return f"{what}: {signed_money(cause.impact_cost, currency)}"
 
 
-def anomaly_message(anomaly: CostAnomaly, ui_url: str, grew: bool = False) -> dict:
+def anomaly_message(
+    anomaly: CostAnomaly, ui_url: str, grew: bool = False, report_url: str | None = None
+) -> dict:
     """A day of unusual spend in plain words: what it cost against the usual for that weekday, by how
-    much, and what drove it. `grew`: it was announced before with a smaller impact."""
+    much, and what drove it. `grew`: it was announced before with a smaller impact. Links to the mart's
+    asset page in Dagster and, given `report_url`, to the anomalies chart of the cost report."""
     currency = anomaly.billing_currency
     scope = "Total spend" if anomaly.scope_type == "total" else f"{anomaly.scope_type} {anomaly.scope_value}"
     day = anomaly.usage_date.isoformat()
@@ -255,7 +274,12 @@ def anomaly_message(anomaly: CostAnomaly, ui_url: str, grew: bool = False) -> di
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": "*What changed*\n" + "\n".join(lines)}}
         )
-    blocks.append(_link("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)))
+    blocks.append(
+        _links(
+            ("Open cost_anomalies in Dagster", asset_url(ui_url, ANOMALY_ASSET_KEY)),
+            ("See it in the cost report", section_url(ANOMALIES_SECTION, report_url) if report_url else None),
+        )
+    )
     return {"text": f"{headline}: {sentence}", "blocks": blocks}
 
 
