@@ -492,6 +492,7 @@ RECOMMENDATION_COLUMNS = (
     ("current_monthly_cost", "costs per month"),
     ("estimated_monthly_savings", "saves per month"),
     ("savings_basis", "savings basis"),
+    ("evidence", "evidence"),
     ("action", "action"),
 )
 MONEY_COLUMNS = ("current_monthly_cost", "estimated_monthly_savings")
