@@ -6,14 +6,15 @@ metadata). Amounts are never rounded to zero: a cost below a cent keeps its firs
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 Number = int | float | Decimal
 
 
 def money(amount: Number | None, currency: str | None = "USD") -> str:
-    """$12,345.67, -$3.50, $0.00; below one unit up to four decimals ($0.0636); EUR 9.00 for
-    other currencies; n/a when unknown."""
+    """$12,345.67, -$3.50, $0.00; below one unit four decimals ($0.0636), below a cent two significant
+    digits ($0.000061); EUR 9.00 for other currencies; n/a when unknown."""
     if amount is None:
         return "n/a"
     symbol = "$" if currency in ("USD", "", None) else f"{currency} "
@@ -21,10 +22,9 @@ def money(amount: Number | None, currency: str | None = "USD") -> str:
     size = abs(amount)
     if size == 0 or size >= 1:
         return f"{sign}{symbol}{size:,.2f}"
-    text = f"{size:.4f}".rstrip("0")
-    if len(text.split(".")[1]) < 2:
-        text = f"{size:.2f}"
-    return f"{sign}{symbol}{text}"
+    # Unit costs: four decimals, or two significant digits below a cent ($0.0030, $0.000061).
+    decimals = max(4, 1 - math.floor(math.log10(size)))
+    return f"{sign}{symbol}{size:.{decimals}f}"
 
 
 def percent(value: Number | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -543,3 +544,19 @@ def test_mart_materializations_show_rows_column_types_and_dollars(built):
             if not isinstance(v, (str, int, float, dg.MetadataValue, dg.TableSchema))
         }
         assert objects <= {"dagster_dbt/manifest", "dagster_dbt/dagster_dbt_translator"}, spec.key
+
+
+def test_demo_summary_fits_one_screen_with_money_and_percent_signs(use_built):
+    from pipelines.commands.demo import summary_lines
+
+    lines = summary_lines()
+    text = "\n".join(lines)
+    assert len(lines) <= 45, text
+    assert lines[1].startswith("This month (") and "% with no model" in lines[1]
+    budgets = lines[lines.index("Budgets, latest billing period") + 2 :]
+    assert budgets and all(
+        line.count("$") == 3 and "%" in line for line in budgets if not line.startswith("  ...")
+    )
+    # Amounts are money and shares percentages, never bare four-decimal numbers.
+    assert re.search(r"(?<![$\d.])\d+\.\d{4}\b", text) is None, text
+    assert "0.0000" not in text
