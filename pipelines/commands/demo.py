@@ -126,8 +126,13 @@ def run(args) -> int:
         os.environ.pop("AWS_PROFILE", None)
         seeded = seed_demo_aws(catalog, endpoint)
         logs = write_demo_prediction_logs(catalog, demo_dir / "prediction_logs")
-        print(f"  aws (moto)    {endpoint}: " + ", ".join(f"{v} {k}" for k, v in seeded.items()))
+        datapoints = sum(v for k, v in seeded.items() if k.endswith("_datapoints"))
+        resources = sum(v for k, v in seeded.items() if not k.endswith("_datapoints"))
+        print(
+            f"  aws (moto)    {endpoint}: {resources:,} SageMaker resources, {datapoints:,} CloudWatch datapoints"
+        )
         print(f"  predictions   {len(logs)} prediction log file(s) under {demo_dir / 'prediction_logs'}")
+        print("  running       ingest, dbt build and publish as Dagster runs (a few minutes) ...", flush=True)
 
         report = refresh(build=False, echo=lambda line: print(line, flush=True) if verbose else None)
         # Endpoints the catalog deleted part-way disappear from AWS; the next ingest keeps their history.
