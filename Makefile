@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # The settings' defaults as exports for the rest of the recipe line; DAGSTER_HOME is made to exist (with
 # a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
-SETTINGS = eval "$$($(BIN)/python -m pipelines.lib.settings)" &&
+SETTINGS = settings="$$($(BIN)/python -m pipelines.lib.settings)" && eval "$$settings" &&
 
 .PHONY: setup demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
 

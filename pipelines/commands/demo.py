@@ -56,7 +56,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
-    from pipelines.defs.refresh import refresh, run_jobs
+    from pipelines.defs.refresh import refresh, run_jobs, shows_run_output
     from pipelines.demo.aws_seed import (
         demo_role_arns,
         retire_demo_endpoints,
@@ -70,7 +70,7 @@ def run(args) -> int:
     settings.apply_defaults()
     if args.verbose:
         os.environ["MLCOST_LOG_LEVEL"] = "INFO"
-    verbose = (settings.get("MLCOST_LOG_LEVEL") or "").upper() in ("INFO", "DEBUG")
+    verbose = shows_run_output()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     as_of = args.as_of or default_as_of(dt.datetime.now(dt.UTC).date())
     # The build decides alerts as of this day (dbt var as_of_date, through dbt_project.yml).

@@ -50,6 +50,11 @@ def log_level() -> str:
     return (settings.get("MLCOST_LOG_LEVEL") or "CRITICAL").upper()
 
 
+def shows_run_output() -> bool:
+    """Whether the terminal gets what runs print (dbt's progress): at MLCOST_LOG_LEVEL INFO or DEBUG."""
+    return log_level() in ("INFO", "DEBUG")
+
+
 @contextmanager
 def run_output_unless_verbose() -> Iterator[None]:
     """What runs print (dbt's progress, a line per model and test) goes to their compute logs in the
@@ -57,7 +62,7 @@ def run_output_unless_verbose() -> Iterator[None]:
 
     Python's stdout points at /dev/null meanwhile: Dagster's capture of a run's output redirects that
     stream's file descriptor into the run's log file, so the UI keeps all of it."""
-    if log_level() in ("INFO", "DEBUG"):
+    if shows_run_output():
         yield
         return
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
