@@ -169,7 +169,7 @@ def refuse_a_real_warehouse(warehouse: Path, exports_dir: Path) -> None:
             ).fetchone()[0]:
                 return
             found = conn.execute(
-                sql.load("demo/select_billing_files_from_elsewhere"), {"exports_root": f"{exports_dir}/"}
+                sql.load("ingest/select_billing_files_outside_folder"), {"exports_root": f"{exports_dir}/"}
             ).fetchone()
     except duckdb.IOException:
         return  # a writer has it open: the refresh waits for it and says so

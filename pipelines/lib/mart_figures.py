@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.lib import sql
 from pipelines.lib.formatting import money, percent
+from pipelines.lib.sql import quote_ident
 
 # mart (table in schema marts) -> the query of its figures (one row, or none when there is nothing)
 FIGURE_QUERIES = {
@@ -80,3 +81,17 @@ def column_types(
     for schema, table, column, data_type in rows:
         columns.setdefault(f"{schema}.{table}", []).append((column, data_type))
     return columns
+
+
+def row_counts(conn: duckdb.DuckDBPyConnection, relations: Iterable[str]) -> dict[str, int]:
+    """`schema.name` -> its rows, for the base tables among `relations` (views are not counted: that
+    would run their query)."""
+    tables = conn.execute(
+        sql.load("metadata/select_base_tables"), {"relations": sorted(set(relations))}
+    ).fetchall()
+    counts = {}
+    for schema, table in tables:
+        # Identifiers come from the catalog and are quoted; no value is interpolated.
+        counted = conn.execute(f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}")  # noqa: S608
+        counts[f"{schema}.{table}"] = counted.fetchone()[0]
+    return counts

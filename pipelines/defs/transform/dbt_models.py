@@ -1,8 +1,8 @@
 """dbt models as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks.
 
-Every model's materialization carries its row count (dagster-dbt counts through dbt's adapter once
-dbt has finished and let go of the warehouse) and its columns with their DuckDB types, and the main
-marts add their key figures (lib/mart_figures.py), numbers the asset's Plots tab charts over builds.
+Every mart's materialization carries its row count and its columns with their DuckDB types, read
+from the warehouse once dbt has finished with it, and the main marts add their key figures
+(lib/mart_figures.py), numbers the asset's Plots tab charts build after build.
 """
 
 from collections.abc import Mapping
@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.project import dbt_project
 from pipelines.lib.forecast import backtest_figures
-from pipelines.lib.mart_figures import FIGURE_QUERIES, Markdown, column_types, mart_figures
+from pipelines.lib.mart_figures import FIGURE_QUERIES, Markdown, column_types, mart_figures, row_counts
 from pipelines.lib.processes import mark_subprocesses
 from pipelines.lib.warehouse import ensure_raw_tables, remove_spill_leftovers
 
@@ -60,18 +60,6 @@ def _without_internals(event):
     return event
 
 
-def release_dbt_adapter(adapter) -> None:
-    """Close the warehouse as dbt's adapter in this process holds it (read-only, for the row counts).
-    dbt-duckdb keeps its database open for the life of the process (`keep_open`, its
-    default), and DuckDB refuses this process any other connection to the file meanwhile: the figures
-    below, and the publish step when a run executes in one process (`mlcost refresh`)."""
-    if adapter is None:
-        return
-    adapter.cleanup_connections()
-    # Drops the adapter's DuckDB environment, whose connection is the last reference to the database.
-    adapter.connections.close_all_connections()
-
-
 # No `project=`: dagster-dbt would put the DbtProject object itself in every asset's definition
 # metadata, which the UI can only show as "[DbtProject] (unserializable)". It is needed only for code
 # references, which this project does not use; the manifest comes from the DbtProject all the same.
@@ -90,29 +78,27 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             context.log.info(f"removed {path}, left by a killed writer")
     # dbt outlives a killed parent and keeps the warehouse locked: crash recovery finds it by this mark.
     mark_subprocesses()
-    invocation = dbt.cli(["build"], context=context)
-    # With DuckDB, dagster-dbt lets dbt finish (and release the file) before it counts rows through
-    # dbt's adapter, so holding the events until the warehouse's own figures are attached delays
-    # nothing. They go out in dbt's order, which Dagster requires (a model before those built on it).
-    events: list = []
+    held_keys = _marts_and_downstream(context.assets_def)
+    # Models outside the marts stream out as dbt finishes them. The marts' results wait until dbt has
+    # let go of the warehouse (DuckDB has one writer and no reader beside it), then go out in dbt's
+    # order, which Dagster requires (a model before those built on it), with their row counts, column
+    # types and figures read from the built warehouse. (dagster-dbt's fetch_row_counts() would hold
+    # every model's events until dbt ends, and keep the file open in this process through dbt's adapter.)
+    held: list = []
     failure: Exception | None = None
     try:
-        for event in invocation.stream().fetch_row_counts():
-            events.append(event)
+        for event in dbt.cli(["build"], context=context).stream():
+            if _asset_key(context, event) in held_keys:
+                held.append(event)
+            else:
+                yield _without_internals(event)
     except Exception as exc:  # dbt failed: what it built still materializes, then the step fails
         failure = exc
-    finally:
-        release_dbt_adapter(invocation.adapter)
-    built = {
-        i: (
-            context.asset_key_for_output(event.output_name),
-            invocation.manifest["nodes"][event.metadata["unique_id"].text],
-        )
-        for i, event in enumerate(events)
-        if isinstance(event, dg.Output) and "unique_id" in event.metadata
-    }
-    extra = _warehouse_metadata(warehouse, built)
-    for i, event in enumerate(events):
+    built = {i: _asset_key(context, e) for i, e in enumerate(held) if isinstance(e, dg.Output)}
+    extra = _warehouse_metadata(
+        warehouse, built, {key: _described_columns(context.assets_def, key) for key in built.values()}
+    )
+    for i, event in enumerate(held):
         if i in extra:
             event = event.with_metadata({**event.metadata, **extra[i]})
         yield _without_internals(event)
@@ -120,17 +106,44 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         raise failure
 
 
+def _marts_and_downstream(assets_def: dg.AssetsDefinition) -> frozenset[dg.AssetKey]:
+    """The marts and any model built on one (holding a mart, its dependents must wait too)."""
+    held = {spec.key for spec in assets_def.specs if spec.group_name == "marts"}
+    grew = True
+    while grew:
+        grew = False
+        for spec in assets_def.specs:
+            if spec.key not in held and any(dep.asset_key in held for dep in spec.deps):
+                held.add(spec.key)
+                grew = True
+    return frozenset(held)
+
+
+def _asset_key(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    return getattr(event, "asset_key", None)
+
+
+def _described_columns(assets_def: dg.AssetsDefinition, key: dg.AssetKey) -> dict[str, str]:
+    """Column descriptions from the model's YAML, as dagster-dbt put them in the definition."""
+    schema = assets_def.specs_by_key[key].metadata.get("dagster/column_schema")
+    schema = getattr(schema, "schema", schema)
+    return {c.name: c.description for c in getattr(schema, "columns", []) if c.description}
+
+
 def _warehouse_metadata(
-    warehouse: DuckDBResource, built: dict[int, tuple[dg.AssetKey, Mapping[str, Any]]]
+    warehouse: DuckDBResource, built: dict[int, dg.AssetKey], descriptions: dict[dg.AssetKey, dict[str, str]]
 ) -> dict[int, dict[str, dg.MetadataValue]]:
-    """Metadata read from the warehouse once dbt's adapter let go of it, per event: each model's
-    columns with their DuckDB types (and the descriptions from its YAML), and the key figures of the
-    main marts and the forecast backtest."""
+    """Metadata read from the warehouse once dbt has let go of it, per held Output: the table's row
+    count, its columns with their DuckDB types (dbt's adapter would call every VARCHAR `character
+    varying(256)`) and their descriptions, and the key figures of the main marts and the forecast backtest."""
     if not built:
         return {}
-    relations = {i: f"{node['schema']}.{node['alias']}" for i, (_, node) in built.items()}
-    keys = {key for key, _ in built.values()}
+    relations = {i: ".".join(key.path) for i, key in built.items()}
+    keys = set(built.values())
     with warehouse.get_connection() as conn:
+        counts = row_counts(conn, relations.values())
         columns = column_types(conn, relations.values())
         figures = {
             dg.AssetKey(["marts", mart]): values
@@ -141,16 +154,16 @@ def _warehouse_metadata(
             backtest["error_by_days_of_data"] = Markdown(str(backtest["error_by_days_of_data"]))
             figures[BACKTEST_KEY] = backtest
     extra: dict[int, dict[str, dg.MetadataValue]] = {}
-    for i, (key, node) in built.items():
+    for i, key in built.items():
         metadata = {name: metadata_value(value) for name, value in figures.get(key, {}).items()}
-        if relations[i] in columns:
-            described = node.get("columns", {})
+        relation = relations[i]
+        if relation in counts:
+            metadata["dagster/row_count"] = dg.MetadataValue.int(counts[relation])
+        if relation in columns:
             schema = dg.TableSchema(
                 columns=[
-                    dg.TableColumn(
-                        name, data_type, description=described.get(name, {}).get("description") or None
-                    )
-                    for name, data_type in columns[relations[i]]
+                    dg.TableColumn(name, data_type, description=descriptions[key].get(name))
+                    for name, data_type in columns[relation]
                 ]
             )
             metadata["dagster/column_schema"] = dg.MetadataValue.table_schema(schema)
