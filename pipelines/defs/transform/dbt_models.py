@@ -69,7 +69,8 @@ def _without_internals(event):
     pool="duckdb",
 )
 def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    """Runs `dbt build` on the selected models and streams models and tests as they finish."""
+    """Runs `dbt build` on the selected models and streams models and tests as they finish (the marts'
+    once dbt has ended, with their row counts, column types and key figures)."""
     # Every raw source table exists even when its ingest source is not configured (skipped).
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)
@@ -95,9 +96,13 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     except Exception as exc:  # dbt failed: what it built still materializes, then the step fails
         failure = exc
     built = {i: _asset_key(context, e) for i, e in enumerate(held) if isinstance(e, dg.Output)}
-    extra = _warehouse_metadata(
-        warehouse, built, {key: _described_columns(context.assets_def, key) for key in built.values()}
-    )
+    descriptions = {key: _described_columns(context.assets_def, key) for key in built.values()}
+    try:
+        extra = _warehouse_metadata(warehouse, built, descriptions)
+    except Exception:
+        if failure is None:
+            raise
+        extra = {}  # dbt's own failure is the one to report
     for i, event in enumerate(held):
         if i in extra:
             event = event.with_metadata({**event.metadata, **extra[i]})
