@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-export WAREHOUSE_PATH ?= $(CURDIR)/.demo/warehouse.duckdb
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# WAREHOUSE_PATH and DAGSTER_HOME default as for the `mlcost` command (pipelines/lib/settings.py, the one
+# place they are defined): targets evaluate `python -m pipelines.lib.settings`, so `make dev`, `make demo`
+# and a plain `mlcost refresh` share one warehouse and one Dagster instance.
 export CUR_EXPORT_URI ?= $(CURDIR)/.demo/exports
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DAGSTER_DISABLE_TELEMETRY ?= true
@@ -16,8 +17,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # The venv's tools (dbt for dagster-dbt's dev-mode `dbt parse`) come first, activated or not.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-# DAGSTER_HOME must exist (with a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
-ENSURE_HOME = $(BIN)/python -c "from pipelines.lib import settings; settings.apply_defaults(); settings.ensure_dagster_home()"
+# The settings' defaults as exports for the rest of the recipe line; DAGSTER_HOME is made to exist (with
+# a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
+SETTINGS = settings="$$($(BIN)/python -m pipelines.lib.settings)" && eval "$$settings" &&
 
 .PHONY: setup browser demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
 
@@ -45,7 +47,7 @@ browser: setup
 	fi
 
 dbt-parse: setup
-	cd dbt_project && WAREHOUSE_PATH=$${WAREHOUSE_PATH} ../$(BIN)/dbt parse --quiet --profiles-dir .
+	$(SETTINGS) cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: setup dbt-parse
 	$(BIN)/mlcost demo
@@ -53,14 +55,12 @@ demo: setup dbt-parse
 # One pytest worker per CPU core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose): each test file runs whole
 # in one worker, so a module's dbt build is made once; tests/conftest.py sends the longest files first.
 test: setup browser dbt-parse
-	$(ENSURE_HOME)
 	$(BIN)/ruff check pipelines tests benchmarks
-	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(SETTINGS) $(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder
 
 dev: setup dbt-parse
-	$(ENSURE_HOME)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -h 127.0.0.1 -p 3000
+	$(SETTINGS) VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 bench: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_ingest

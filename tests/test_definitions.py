@@ -44,3 +44,14 @@ def test_every_op_that_opens_the_warehouse_runs_in_the_duckdb_pool():
         for op in job.graph.iterate_op_defs():
             if "warehouse" in op.required_resource_keys:
                 assert op.pool == "duckdb", f"{job.name}: op {op.name} writes DuckDB outside pool 'duckdb'"
+
+
+def test_every_job_sensor_and_schedule_says_what_it_does():
+    definitions = defs()
+    jobs = [j for j in definitions.resolve_all_job_defs() if not j.name.startswith("__")]
+    named = [("job", j.name, j.description) for j in jobs]
+    named += [("sensor", s.name, s.description) for s in definitions.sensors or []]
+    named += [("schedule", s.name, s.description) for s in definitions.schedules or []]
+    assert {kind for kind, _, _ in named} == {"job", "sensor", "schedule"}
+    missing = [f"{kind} {name}" for kind, name, description in named if not (description or "").strip()]
+    assert missing == [], f"no description: {', '.join(missing)}"

@@ -45,13 +45,18 @@ def register(subparsers) -> None:
         default="daily",
         help="usage lines per day (default) or per hour in the demo's CUR 2.0 export (hourly: ~24x the rows)",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print each run's log and dbt's progress (as MLCOST_LOG_LEVEL=INFO does)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     from moto.server import ThreadedMotoServer
 
-    from pipelines.defs.refresh import refresh, run_jobs
+    from pipelines.defs.refresh import refresh, run_jobs, shows_run_output
     from pipelines.demo import moto_inference_components
     from pipelines.demo.aws_seed import (
         demo_role_arns,
@@ -64,6 +69,9 @@ def run(args) -> int:
     from pipelines.lib import settings
 
     settings.apply_defaults()
+    if args.verbose:
+        os.environ["MLCOST_LOG_LEVEL"] = "INFO"
+    verbose = shows_run_output()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     as_of = args.as_of or default_as_of(dt.datetime.now(dt.UTC).date())
     # The build decides alerts as of this day (dbt var as_of_date, through dbt_project.yml).
@@ -76,6 +84,7 @@ def run(args) -> int:
     exports_dir = Path(exports).resolve()
     demo_dir = exports_dir.parent
     os.environ["CUR_EXPORT_URI"] = str(exports_dir)
+    refuse_a_real_warehouse(settings.warehouse_path(), exports_dir)
 
     print(f"mlcost demo: seed {args.seed}, as of {as_of}")
     print(f"  warehouse     {os.environ['WAREHOUSE_PATH']}")
@@ -119,23 +128,59 @@ def run(args) -> int:
         os.environ.pop("AWS_PROFILE", None)
         seeded = seed_demo_aws(catalog, endpoint)
         logs = write_demo_prediction_logs(catalog, demo_dir / "prediction_logs")
-        print(f"  aws (moto)    {endpoint}: " + ", ".join(f"{v} {k}" for k, v in seeded.items()))
+        datapoints = sum(v for k, v in seeded.items() if k.endswith("_datapoints"))
+        resources = sum(v for k, v in seeded.items() if not k.endswith("_datapoints"))
+        print(
+            f"  aws (moto)    {endpoint}: {resources:,} SageMaker resources, {datapoints:,} CloudWatch datapoints"
+        )
         print(f"  predictions   {len(logs)} prediction log file(s) under {demo_dir / 'prediction_logs'}")
+        print("  running       ingest, dbt build and publish as Dagster runs (a few minutes) ...", flush=True)
 
-        report = refresh(build=False, echo=lambda line: print(line, flush=True))
+        report = refresh(build=False, echo=lambda line: print(line, flush=True) if verbose else None)
         # Endpoints the catalog deleted part-way disappear from AWS; the next ingest keeps their history.
         retired = retire_demo_endpoints(catalog, endpoint)
         run_jobs(["ingest_sagemaker", "build_warehouse"] if retired else ["build_warehouse"], report)
     finally:
         server.stop()
-    for line in report.lines:
+    ok = [line for line in report.lines if ": ok (" in line]
+    for line in report.lines if verbose else [line for line in report.lines if line not in ok]:
         print(f"  {line}")
     if report.failures:
         print(f"mlcost demo: {len(report.failures)} problem(s), see above and the runs in the Dagster UI")
         return 1
-    print_summary()
+    print(f"  runs          {len(ok)} ok (logs in the Dagster UI: make dev)")
+    for line in summary_lines():
+        print(line)
     print_alerts()
     return 0
+
+
+def refuse_a_real_warehouse(warehouse: Path, exports_dir: Path) -> None:
+    """The demo shares the default warehouse with `mlcost refresh` (so the UI, `mlcost sql` and the
+    demo show the same data) but never adds its generated bill to one that holds a real bill."""
+    import duckdb
+
+    from pipelines.lib import sql
+
+    if not warehouse.exists():
+        return
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            if not conn.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'billing_loads'"
+            ).fetchone()[0]:
+                return
+            found = conn.execute(
+                sql.load("ingest/select_billing_files_outside_folder"), {"exports_root": f"{exports_dir}/"}
+            ).fetchone()
+    except duckdb.IOException:
+        return  # a writer has it open: the refresh waits for it and says so
+    if found:
+        raise CommandError(
+            f"{warehouse} holds billing data loaded from {found[0]}, not from the demo's exports "
+            f"({exports_dir}): the demo does not add its made-up bill to it. Run it with WAREHOUSE_PATH "
+            "and DAGSTER_HOME set to another place."
+        )
 
 
 def default_as_of(today: dt.date) -> dt.date:
@@ -144,6 +189,10 @@ def default_as_of(today: dt.date) -> dt.date:
     if today.day >= 12:
         return today
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+
+
+# How a summary column is shown: money in the row's billing_currency, a percentage, a count, or text.
+MONEY, PERCENT, COUNT, TEXT = "money", "percent", "count", "text"
 
 
 def _query(name: str):
@@ -155,32 +204,148 @@ def _query(name: str):
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
-    def text(v) -> str:
-        if v is None:
-            return "-"
-        if isinstance(v, float) or type(v).__name__ == "Decimal":
-            return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4f}"
-        return str(v)
+def cell(value, kind: str, currency: str | None = None) -> str:
+    from pipelines.lib.formatting import count, money, percent
 
-    cells = [[text(v) for v in row] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
-    print(f"\n{title}")
-    print("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  " + "  ".join(v.rjust(w) if v[:1].isdigit() or v[:1] == "-" else v.ljust(w)
-                               for v, w in zip(row, widths, strict=True)))  # fmt: skip
+    if value is None:
+        return "-"
+    if kind == MONEY:
+        return money(value, currency)
+    if kind == PERCENT:
+        return percent(value)
+    if kind == COUNT:
+        return count(int(value))
+    return str(value)
 
 
-def print_summary() -> None:
-    _print_table("Top models by effective (amortized) cost, per currency", *_query("queries/top_models"))
-    _print_table("Cost per 1,000 predictions by endpoint", *_query("queries/cost_per_1k_predictions"))
-    _print_table(
-        "Cost per 1,000 Bedrock tokens by model and application",
-        *_query("queries/bedrock_cost_per_1k_tokens"),
+def table_lines(title: str, query: str, columns: list[tuple[str, str, str]], limit: int) -> list[str]:
+    """A titled table of `query`'s first `limit` rows (sql/queries/<query>.sql): `columns` are
+    (column, header, kind); money is shown in the row's billing_currency. Says how many rows are left
+    out and how to see them."""
+    names, rows = _query(f"queries/{query}")
+    index = {name: i for i, name in enumerate(names)}
+    cells = [
+        [
+            cell(
+                row[index[name]],
+                kind,
+                row[index["billing_currency"]] if "billing_currency" in index else None,
+            )
+            for name, _, kind in columns
+        ]
+        for row in rows[:limit]
+    ]
+    headers = [header for _, header, _ in columns]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    right = [kind != TEXT for _, _, kind in columns]
+
+    def line(values):
+        return (
+            "  "
+            + "  ".join(
+                v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+            ).rstrip()
+        )
+
+    lines = ["", title, line(headers)] + [line(row) for row in cells]
+    if not rows:
+        lines.append("  (none)")
+    if len(rows) > limit:
+        lines.append(f"  ... {len(rows) - limit} more: mlcost sql -f sql/queries/{query}.sql")
+    return lines
+
+
+def headline_lines() -> list[str]:
+    """The open month in one line: its cost, the share no model owns, budgets at risk, anomalies."""
+    from pipelines.lib.formatting import money, percent
+    from pipelines.lib.mart_figures import mart_figures
+    from pipelines.lib.warehouse import connect
+
+    with connect(read_only=True) as conn:
+        figures = mart_figures(conn)
+    cost, budgets, anomalies = (
+        figures["cost_by_model"],
+        figures["budget_projection"],
+        figures["cost_anomalies"],
     )
-    _print_table("Budgets, latest billing period", *_query("queries/budget_status"))
-    _print_table("Recommendations, latest billing period", *_query("queries/recommendations"))
+    if "open_month" not in cost:
+        return ["", "No cost in the warehouse yet."]
+    parts = [
+        f"{money(cost['open_month_effective_cost'], cost['billing_currency'])} amortized",
+        f"{percent(cost.get('unattributed_pct'))} with no model",
+    ]
+    if budgets:
+        parts.append(
+            f"{budgets['budgets_critical']} of {budgets['budgets']} budgets critical, {budgets['budgets_warning']} warning"
+        )
+    parts.append(f"{anomalies.get('open_month_anomalies', 0)} cost anomalies")
+    return ["", f"This month ({cost['open_month'][:7]}): " + ", ".join(parts)]
+
+
+def summary_lines() -> list[str]:
+    """The demo's summary from the published marts, one screen: the month's headline, then the top
+    models, endpoints, Bedrock models and budgets (each shortened, with the query that shows all)."""
+    return [
+        *headline_lines(),
+        *table_lines(
+            "Top models by effective (amortized) cost, all months",
+            "top_models",
+            [
+                ("model_name", "model", TEXT),
+                ("effective_cost", "effective", MONEY),
+                ("billed_cost", "billed", MONEY),
+            ],
+            limit=5,
+        ),
+        *table_lines(
+            "Cost per 1,000 predictions by endpoint (days with a complete bill)",
+            "cost_per_1k_predictions",
+            [
+                ("endpoint_name", "endpoint", TEXT),
+                ("predictions", "predictions", COUNT),
+                ("inference_cost", "cost", MONEY),
+                ("cost_per_1k_predictions", "per 1,000", MONEY),
+                ("idle_pct", "idle", PERCENT),
+            ],
+            limit=5,
+        ),
+        *table_lines(
+            "Cost per 1,000 Bedrock tokens by model and application",
+            "bedrock_cost_per_1k_tokens",
+            [
+                ("model_name", "model", TEXT),
+                ("application", "application", TEXT),
+                ("pricing_model", "pricing", TEXT),
+                ("cost_per_1k_tokens", "per 1,000 tokens", MONEY),
+            ],
+            limit=5,
+        ),
+        *table_lines(
+            "Budgets, latest billing period",
+            "budget_status",
+            [
+                ("budget_name", "budget", TEXT),
+                ("budget_amount", "amount", MONEY),
+                ("actual_cost", "actual", MONEY),
+                ("projected_cost", "projected", MONEY),
+                ("projected_pct", "projected %", PERCENT),
+                ("status", "status", TEXT),
+            ],
+            limit=6,
+        ),
+        *table_lines(
+            "Recommendations, latest billing period",
+            "recommendations",
+            [
+                ("recommendation_type", "recommendation", TEXT),
+                ("resource_name", "resource", TEXT),
+                ("current_monthly_cost", "costs / month", MONEY),
+                ("estimated_monthly_savings", "saves / month", MONEY),
+                ("basis", "basis", TEXT),
+            ],
+            limit=5,
+        ),
+    ]
 
 
 def print_alerts() -> None:

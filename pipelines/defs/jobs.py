@@ -39,6 +39,7 @@ daily_build = dg.ScheduleDefinition(
     cron_schedule="0 7 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 07:00 UTC: rebuilds the marts, a safety net behind build_after_ingest.",
 )
 
 
@@ -47,6 +48,7 @@ daily_build = dg.ScheduleDefinition(
     cron_schedule="15 * * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hourly at :15: SageMaker metadata changed since the last run (skipped without SAGEMAKER_REGIONS).",
 )
 def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext, sagemaker: SageMakerSource):
     """Incremental SageMaker metadata every hour (only what changed since the last run is described)."""
@@ -60,6 +62,8 @@ def hourly_sagemaker_metadata(context: dg.ScheduleEvaluationContext, sagemaker: 
     cron_schedule="30 * * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hourly at :30: prediction counts for today, the CLOUDWATCH_LOOKBACK_DAYS before it and the days "
+    "in the prediction logs (skipped when neither source is configured).",
 )
 def hourly_prediction_counts(
     context: dg.ScheduleEvaluationContext, sagemaker: SageMakerSource, prediction_logs: PredictionLogs
@@ -83,7 +87,12 @@ def _latest(instance: dg.DagsterInstance, job_name: str, statuses=None) -> dg.Ru
     return records[0] if records else None
 
 
-@dg.sensor(job=build_warehouse, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    job=build_warehouse,
+    minimum_interval_seconds=120,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Rebuilds the marts once after new data landed (a successful ingest run newer than the last build).",
+)
 def build_after_ingest(context: dg.SensorEvaluationContext):
     """Rebuilds the marts once after new data landed: a successful ingest run that finished after the
     latest build was requested. Several ingest runs in a row lead to one build, not one each.

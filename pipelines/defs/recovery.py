@@ -387,7 +387,12 @@ def _describe_holder(instance: dg.DagsterInstance, record: dg.RunRecord) -> str:
     return f"run {run.run_id[:8]} ({_describe(run)}{by}, running since {at})"
 
 
-@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every 30 seconds: fails runs whose process is gone (killed, crashed) and frees their duckdb "
+    "pool slots, so the runs waiting behind them go on.",
+)
 def recover_crashed_runs(context: dg.SensorEvaluationContext):
     """Fails runs whose process is gone (killed, crashed) and frees their duckdb pool slots, so the
     runs, sensors and schedules waiting behind them go on within a minute."""

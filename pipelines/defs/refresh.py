@@ -9,9 +9,12 @@ periods_to_ingest, lib/sagemaker/predictions.py days_to_refresh), with the same 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,19 +45,45 @@ class RefreshReport:
         self.lines.append(f"FAILED: {text}")
 
 
+def log_level() -> str:
+    """MLCOST_LOG_LEVEL: how much of each run's log the terminal gets (CRITICAL unless set)."""
+    return (settings.get("MLCOST_LOG_LEVEL") or "CRITICAL").upper()
+
+
+def shows_run_output() -> bool:
+    """Whether the terminal gets what runs print (dbt's progress): at MLCOST_LOG_LEVEL INFO or DEBUG."""
+    return log_level() in ("INFO", "DEBUG")
+
+
+@contextmanager
+def run_output_unless_verbose() -> Iterator[None]:
+    """What runs print (dbt's progress, a line per model and test) goes to their compute logs in the
+    Dagster UI; the terminal gets it too only at MLCOST_LOG_LEVEL INFO or DEBUG (`--verbose`).
+
+    Python's stdout points at /dev/null meanwhile: Dagster's capture of a run's output redirects that
+    stream's file descriptor into the run's log file, so the UI keeps all of it."""
+    if shows_run_output():
+        yield
+        return
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        yield
+
+
 def run_job(
     job: dg.JobDefinition, instance: dg.DagsterInstance, report: RefreshReport, label: str, **kwargs
 ) -> bool:
     started = time.monotonic()
     # The runs' full logs are in the Dagster UI; the terminal gets warnings and errors only.
-    level = settings.get("MLCOST_LOG_LEVEL") or "CRITICAL"
     run_config = {
         **kwargs.pop("run_config", {}),
-        "loggers": {"console": {"config": {"log_level": level.upper()}}},
+        "loggers": {"console": {"config": {"log_level": log_level()}}},
     }
     # Waits (bounded, in one line) for a live holder of the duckdb pool; fails crashed ones first.
     kwargs["tags"] = recovery.before_run(instance, kwargs.get("tags"))
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, **kwargs)
+    with run_output_unless_verbose():
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, **kwargs
+        )
     recovery.after_run()  # Ctrl-C or SIGTERM during the run stops the refresh here
     seconds = time.monotonic() - started
     if result.success:
@@ -94,6 +123,9 @@ def refresh(
     settings.apply_defaults()
     settings.ensure_dagster_home()
     report = RefreshReport()
+    note = settings.note_instance_warehouse()
+    if note:
+        report.note(note)
     definitions = load_defs()
     instance = dg.DagsterInstance.get()
     # The source resources as the code location configures them (EnvVar resolved here).

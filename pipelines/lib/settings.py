@@ -13,7 +13,10 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# name -> default used only when the variable is unset or empty.
+# name -> default used only when the variable is unset or empty. The only place they are defined:
+# `mlcost` applies them, and `make` targets get them from here (`python -m pipelines.lib.settings`), so
+# the CLI, the demo and the Dagster UI use one warehouse and one Dagster instance. Relative paths are
+# from the working directory (the repository's root for `make`), made absolute when applied.
 DEFAULTS: dict[str, str] = {
     "WAREHOUSE_PATH": "warehouse.duckdb",
     "DAGSTER_HOME": ".dagster_home",
@@ -93,4 +96,52 @@ def ensure_dagster_home() -> Path:
 
 
 def warehouse_path() -> Path:
-    return Path(get("WAREHOUSE_PATH") or "warehouse.duckdb").expanduser().resolve()
+    return Path(get("WAREHOUSE_PATH") or DEFAULTS["WAREHOUSE_PATH"]).expanduser().resolve()
+
+
+# In DAGSTER_HOME: the warehouse the instance's runs, materializations and partitions belong to.
+INSTANCE_WAREHOUSE_FILE = "mlcost-warehouse.txt"
+
+
+def note_instance_warehouse() -> str | None:
+    """Remember in DAGSTER_HOME which warehouse its runs wrote; when that changes, say so in one line
+    (returned; None when nothing changed) and remember the new one.
+
+    Not refused: pointing WAREHOUSE_PATH at a new file is how a lost or replaced warehouse is rebuilt
+    (what is loaded is read from the warehouse itself), but from then on the UI shows both files' runs
+    and partitions as one history; a DAGSTER_HOME per warehouse keeps them apart.
+    """
+    marker = Path(os.environ["DAGSTER_HOME"]) / INSTANCE_WAREHOUSE_FILE
+    current = str(warehouse_path())
+    previous = marker.read_text().strip() if marker.exists() else None
+    if previous == current:
+        return None
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(current + "\n")
+    if previous is None:
+        return None
+    return (
+        f"note: DAGSTER_HOME {marker.parent} held the runs of warehouse {previous}; it now records {current}, "
+        "and the Dagster UI shows both in one history (use a DAGSTER_HOME per warehouse to keep them apart)"
+    )
+
+
+def main() -> int:
+    """`python -m pipelines.lib.settings`: the settings with their defaults applied, as shell `export`
+    lines (the Makefile evaluates them), after preparing DAGSTER_HOME; a note on stderr when the
+    instance last ran against another warehouse."""
+    import shlex
+    import sys
+
+    apply_defaults()
+    ensure_dagster_home()
+    note = note_instance_warehouse()
+    if note:
+        print(note, file=sys.stderr)
+    for name in DEFAULTS:
+        print(f"export {name}={shlex.quote(os.environ[name])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,6 +23,9 @@ def test_refresh_with_only_the_bill_configured_builds_the_marts_and_skips_unchan
     assert main(["refresh"]) == 0
     out = capsys.readouterr().out
     assert "billing: 1 period(s)" in out and "1 new or changed" in out
+    # Quiet: a line per step of the refresh, not dbt's progress (that is in the run's log in the UI).
+    assert "START sql" not in out and "Completed successfully" not in out
+    assert len(out.splitlines()) <= 10, out
     assert "sagemaker: SAGEMAKER_REGIONS is not set, skipped" in out
     assert "build_warehouse: ok" in out
 
@@ -36,6 +39,19 @@ def test_refresh_with_only_the_bill_configured_builds_the_marts_and_skips_unchan
         jobs = {r.job_name for r in instance.get_runs()}
         assert {"ingest_billing", "build_warehouse"} <= jobs
         assert instance.get_dynamic_partitions("billing_period") == ["2024-09-01"]
+
+    # dbt's progress went to the build's compute log, which the UI shows.
+    with dg.DagsterInstance.get() as instance:
+        [build] = instance.get_runs(dg.RunsFilter(job_name="build_warehouse"))
+        logs = instance.compute_log_manager
+        captured = [
+            logs.get_log_data(
+                logs.build_log_key_for_run(build.run_id, e.dagster_event.logs_captured_data.file_key)
+            ).stdout
+            or b""
+            for e in instance.all_logs(build.run_id, of_type=dg.DagsterEventType.LOGS_CAPTURED)
+        ]
+        assert b"Completed successfully" in b"".join(captured)
 
     # Nothing new: no billing run, nothing reloaded.
     assert main(["refresh", "--no-build"]) == 0

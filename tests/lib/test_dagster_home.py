@@ -36,3 +36,14 @@ def test_an_existing_home_gets_only_the_keys_it_lacks_and_keeps_its_own():
     assert loaded["concurrency"] == {"pools": {"default_limit": 3}}
     assert loaded["run_monitoring"]["enabled"] is True
     assert text.count("run_monitoring:") == 1
+
+
+def test_the_instance_says_when_it_is_pointed_at_another_warehouse(tmp_path, monkeypatch):
+    assert settings.note_instance_warehouse() is None  # first use: remembered
+    assert settings.note_instance_warehouse() is None  # same warehouse: nothing to say
+    other = tmp_path / "other.duckdb"
+    monkeypatch.setenv("WAREHOUSE_PATH", str(other))
+    note = settings.note_instance_warehouse()
+    assert note is not None and "\n" not in note
+    assert str(other) in note and str(tmp_path / "warehouse.duckdb") in note
+    assert settings.note_instance_warehouse() is None  # said once; the new one is remembered

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipelines.lib.report.formatting import money, share
+from pipelines.lib.formatting import money, share
 from pipelines.lib.report.sections import cost_per_1k_predictions, daily_cost_by_category, top_recommendations
 
 DAY = dt.date(2026, 3, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -16,6 +17,7 @@ import duckdb
 import pytest
 
 from pipelines import cli
+from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.lib.settings import REPO_ROOT
 from tests.transform import sample_warehouse
 
@@ -438,3 +440,88 @@ def test_forecast_backtest_replays_closed_months_and_reports_its_figures(built):
     metadata = materialization.materialization.metadata
     assert {"backtest_forecasts", "interval_coverage_pct", "error_by_days_of_data"} <= set(metadata)
     assert "| days of data |" in metadata["error_by_days_of_data"].value
+
+
+def test_mart_materializations_show_rows_column_types_and_dollars(built):
+    """What a mart's page in the UI shows: its row count, its columns with their types, the key
+    figures as numbers (charted in the Plots tab), and nothing the UI can only show as unserializable."""
+    result, warehouse = built
+    materialized = {
+        m.asset_key: m.materialization.metadata
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.path[0] == "marts"
+    }
+    assert len(materialized) >= len(MARTS)
+    for key, metadata in materialized.items():
+        table = ".".join(key.path)
+        assert metadata["dagster/row_count"].value == query(warehouse, f"select count(*) from {table}")[0][0]  # noqa: S608
+        columns = {c.name: c.type for c in metadata["dagster/column_schema"].value.columns}
+        described = query(
+            warehouse,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = $schema and table_name = $table",
+            {"schema": key.path[0], "table": key.path[1]},
+        )
+        assert {name: kind.lower() for name, kind in described} == {n: t.lower() for n, t in columns.items()}
+        assert not {"invocation_id", "unique_id"} & set(metadata), table
+        for name, value in metadata.items():
+            assert "(unserializable)" not in str(getattr(value, "value", "")), f"{table}: {name}"
+        dg.serialize_value(dict(metadata))  # everything crosses to the UI as it is
+
+    cost = materialized[dg.AssetKey(["marts", "cost_by_model"])]
+    described = {c.name: c.description for c in cost["dagster/column_schema"].value.columns}
+    assert described["usage_date"] == "UTC date of the charge."  # from the model's YAML
+    [(month, expected, unattributed)] = query(
+        warehouse,
+        "select billing_period, sum(effective_cost), sum(effective_cost) filter (where model_name = 'unattributed') "
+        "from marts.cost_by_model where billing_period = (select max(billing_period) from marts.cost_by_model) "
+        "group by 1",
+    )
+    assert cost["open_month"].value == month.isoformat()
+    assert isinstance(cost["open_month_effective_cost"], dg.FloatMetadataValue)
+    assert cost["open_month_effective_cost"].value == pytest.approx(float(expected), abs=0.005)
+    assert cost["unattributed_pct"].value == pytest.approx(
+        float(100 * (unattributed or 0) / expected), abs=0.005
+    )
+    assert isinstance(cost["top_models"], dg.MarkdownMetadataValue)
+    assert "| model (" in cost["top_models"].value and "$" in cost["top_models"].value
+    budgets = materialized[dg.AssetKey(["marts", "budget_projection"])]
+    assert (
+        budgets["budgets"].value
+        == query(
+            warehouse,
+            "select count(*) from marts.budget_projection where billing_period = "
+            "(select max(billing_period) from marts.budget_projection)",
+        )[0][0]
+    )
+    assert isinstance(budgets["max_projected_pct"], dg.FloatMetadataValue)
+    assert isinstance(
+        materialized[dg.AssetKey(["marts", "cost_anomalies"])]["open_month_anomalies"], dg.IntMetadataValue
+    )
+
+    # The definitions too: no DbtProject object; dagster-dbt's manifest and translator (which it reads
+    # back itself, and the UI hides) are the only values that are not plain metadata.
+    for spec in mlcost_dbt_models.specs:
+        assert "dagster_dbt/project" not in spec.metadata
+        objects = {
+            k
+            for k, v in spec.metadata.items()
+            if not isinstance(v, (str, int, float, dg.MetadataValue, dg.TableSchema))
+        }
+        assert objects <= {"dagster_dbt/manifest", "dagster_dbt/dagster_dbt_translator"}, spec.key
+
+
+def test_demo_summary_fits_one_screen_with_money_and_percent_signs(use_built):
+    from pipelines.commands.demo import summary_lines
+
+    lines = summary_lines()
+    text = "\n".join(lines)
+    assert len(lines) <= 45, text
+    assert lines[1].startswith("This month (") and "% with no model" in lines[1]
+    budgets = lines[lines.index("Budgets, latest billing period") + 2 :]
+    for line in (line for line in budgets if not line.startswith("  ...")):
+        # A budget of $0 has no percentage (NULL in the mart): shown as "-", never as 0%.
+        assert line.count("$") == 3 and ("%" in line or line.split()[1] == "$0.00"), line
+    # Amounts are money and shares percentages, never bare four-decimal numbers.
+    assert re.search(r"(?<![$\d.])\d+\.\d{4}\b", text) is None, text
+    assert "0.0000" not in text

@@ -150,6 +150,8 @@ ingest_bedrock = dg.define_asset_job(
     cron_schedule="40 * * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hourly at :40: Bedrock token counts for today and the CLOUDWATCH_LOOKBACK_DAYS before it "
+    "(skipped when no Bedrock source is configured).",
 )
 def hourly_bedrock_tokens(context: dg.ScheduleEvaluationContext, bedrock: BedrockSource):
     """Every hour: today and the CLOUDWATCH_LOOKBACK_DAYS before it, one run per day range (the same

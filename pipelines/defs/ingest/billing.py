@@ -137,7 +137,11 @@ def _waiting_on_run(instance: dg.DagsterInstance, period: Period) -> str | None:
 
 
 @dg.sensor(
-    job=ingest_billing_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING
+    job=ingest_billing_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every 5 minutes: loads the billing periods under CUR_EXPORT_URI that the warehouse lacks or "
+    "holds from an older delivery (one ingest_billing run per period).",
 )
 def billing_export_sensor(context: dg.SensorEvaluationContext, billing_export: BillingExport):
     """Finds billing periods under CUR_EXPORT_URI that the warehouse lacks or holds from an older

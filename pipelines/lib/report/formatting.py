@@ -1,27 +1,8 @@
-"""How the report writes numbers: money with its currency, shares with a % sign, unknowns as n/a."""
+"""How the report writes days and chart axes; money and shares come from pipelines.lib.formatting."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-
-Number = Decimal | float | int
-
-
-def money(amount: Number | None, currency: str | None = "USD", places: int = 2) -> str:
-    """$1,234.56 for USD, EUR 1,234.56 for another currency, n/a for an unknown amount."""
-    if amount is None:
-        return "n/a"
-    sign = "-" if amount < 0 else ""
-    symbol = "$" if currency in ("USD", "", None) else f"{currency} "
-    return f"{sign}{symbol}{abs(amount):,.{places}f}"
-
-
-def share(fraction: Number | None, places: int = 0) -> str:
-    """A fraction as a percentage: 0.1132 -> 11%, with `places` decimals; n/a when unknown."""
-    if fraction is None:
-        return "n/a"
-    return f"{float(fraction) * 100:,.{places}f}%"
 
 
 def day(value: dt.date | dt.datetime | None) -> str:

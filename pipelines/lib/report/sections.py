@@ -17,7 +17,8 @@ from typing import Any
 
 import altair as alt
 
-from pipelines.lib.report.formatting import d3_money_format, day, money, share
+from pipelines.lib.formatting import money, share
+from pipelines.lib.report.formatting import d3_money_format, day
 
 Row = dict[str, Any]
 
