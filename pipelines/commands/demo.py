@@ -67,6 +67,7 @@ def run(args) -> int:
     from pipelines.demo.catalog import build_catalog
     from pipelines.demo.exports import GROUND_TRUTH_FILE, write_demo_exports
     from pipelines.lib import settings
+    from pipelines.lib.report import report_path
 
     settings.apply_defaults()
     if args.verbose:
@@ -101,6 +102,7 @@ def run(args) -> int:
     for summary in written.values():
         print(f"  exports       {summary.line()}")
     print(f"  anomalies     planted spikes listed in {exports_dir / GROUND_TRUTH_FILE}")
+    drop_periods_no_longer_delivered(settings.warehouse_path())
 
     catalog = build_catalog(seed=args.seed, as_of=as_of, months=args.months)
     moto_inference_components.install()  # moto has no inference component API (see the module)
@@ -152,7 +154,27 @@ def run(args) -> int:
     for line in summary_lines():
         print(line)
     print_alerts()
+    print(f"\nCost report (opens offline in a browser): {report_path()}")
     return 0
+
+
+def drop_periods_no_longer_delivered(warehouse: Path) -> None:
+    """A demo run on another day (another as-of) writes other months: periods an earlier demo run
+    loaded that this export no longer delivers are dropped, so the demo's bill is only this run's."""
+    from pipelines.commands.periods import _read_loaded, _run_drop, _still_delivered
+
+    if not warehouse.exists():
+        return
+    loaded = sorted({p.billing_period for p in _read_loaded()})
+    delivered, _ = _still_delivered(loaded)
+    stale = [d for d in loaded if d not in set(delivered)]
+    if not stale:
+        return
+    months = ", ".join(d.strftime("%Y-%m") for d in stale)
+    print(f"  earlier demo  {months} no longer in the demo's export: dropped")
+    report = _run_drop([d.isoformat() for d in stale])
+    if report.failures:
+        raise CommandError(f"could not drop {months} left by an earlier demo run: {'; '.join(report.lines)}")
 
 
 def refuse_a_real_warehouse(warehouse: Path, exports_dir: Path) -> None:

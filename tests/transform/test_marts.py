@@ -518,10 +518,14 @@ def test_demo_summary_fits_one_screen_with_money_and_percent_signs(use_built):
     text = "\n".join(lines)
     assert len(lines) <= 45, text
     assert lines[1].startswith("This month (") and "% with no model" in lines[1]
-    budgets = lines[lines.index("Budgets, latest billing period") + 2 :]
+    start = lines.index("Budgets, latest billing period") + 2
+    budgets = lines[start : lines.index("", start)]
     for line in (line for line in budgets if not line.startswith("  ...")):
         # A budget of $0 has no percentage (NULL in the mart): shown as "-", never as 0%.
         assert line.count("$") == 3 and ("%" in line or line.split()[1] == "$0.00"), line
+    # The recommendations follow, with their monthly cost and saving in money.
+    recommendations = lines[lines.index("Recommendations, latest billing period") + 2 :]
+    assert recommendations and all("$" in line for line in recommendations if not line.startswith("  ...")), text
     # Amounts are money and shares percentages, never bare four-decimal numbers.
     assert re.search(r"(?<![$\d.])\d+\.\d{4}\b", text) is None, text
     assert "0.0000" not in text
