@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,12 @@ BUCKET = "mlcost-demo-billing"
 CUR2_PREFIX, CUR2_EXPORT = "exports", "mlcost-demo-cur2"
 LEGACY_PREFIX, LEGACY_REPORT = "cur", "mlcost-demo-legacy"
 FOCUS_PREFIX, FOCUS_EXPORT = "exports", "mlcost-demo-focus"
+# The folder under DIR that holds each format's whole export.
+EXPORT_FOLDERS = {
+    "cur2": Path("cur2", CUR2_PREFIX, CUR2_EXPORT),
+    "legacy": Path("legacy", LEGACY_PREFIX, LEGACY_REPORT),
+    "focus": Path("focus", FOCUS_PREFIX, FOCUS_EXPORT),
+}
 GROUND_TRUTH_FILE = "planted_anomalies.json"  # beside the exports, with --anomalies
 REDELIVERY_LAG = 2 * DAY  # the superseded delivery of the open month lacks the last two days
 
@@ -177,6 +184,10 @@ def write_demo_exports(
     if unknown:
         raise ValueError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     out = Path(out_dir)
+    # Each format's export is this run's alone: months an earlier run (another as-of) wrote are gone,
+    # as they would be from a bucket the export was re-created in. Only the demo's own export folders.
+    for fmt in formats:
+        shutil.rmtree(out / EXPORT_FOLDERS[fmt], ignore_errors=True)
     catalog = build_catalog(seed=seed, as_of=as_of, months=months)
     writer = _Writer(catalog, out)
     con = writer.con
