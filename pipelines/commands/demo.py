@@ -102,7 +102,9 @@ def run(args) -> int:
     for summary in written.values():
         print(f"  exports       {summary.line()}")
     print(f"  anomalies     planted spikes listed in {exports_dir / GROUND_TRUTH_FILE}")
-    drop_periods_no_longer_delivered(settings.warehouse_path())
+    drop_periods_no_longer_delivered(
+        settings.warehouse_path(), {p for summary in written.values() for p in summary.periods}
+    )
 
     catalog = build_catalog(seed=args.seed, as_of=as_of, months=args.months)
     moto_inference_components.install()  # moto has no inference component API (see the module)
@@ -158,21 +160,27 @@ def run(args) -> int:
     return 0
 
 
-def drop_periods_no_longer_delivered(warehouse: Path) -> None:
+def drop_periods_no_longer_delivered(warehouse: Path, delivered: set[str]) -> None:
     """A demo run on another day (another as-of) writes other months: periods an earlier demo run
-    loaded that this export no longer delivers are dropped, so the demo's bill is only this run's."""
-    from pipelines.commands.periods import _read_loaded, _run_drop, _still_delivered
+    loaded that this run's export does not deliver (YYYY-MM) are dropped, so the demo's bill is
+    only this run's."""
+    from pipelines.defs.refresh import drop_billing_periods
+    from pipelines.lib.billing.loads import loaded_periods
+    from pipelines.lib.warehouse import open_read_only
 
     if not warehouse.exists():
         return
-    loaded = sorted({p.billing_period for p in _read_loaded()})
-    delivered, _ = _still_delivered(loaded)
-    stale = [d for d in loaded if d not in set(delivered)]
+    conn = open_read_only(warehouse)
+    try:
+        loaded = sorted({p.billing_period for p in loaded_periods(conn)})
+    finally:
+        conn.close()
+    stale = [d for d in loaded if d.strftime("%Y-%m") not in delivered]
     if not stale:
         return
     months = ", ".join(d.strftime("%Y-%m") for d in stale)
     print(f"  earlier demo  {months} no longer in the demo's export: dropped")
-    report = _run_drop([d.isoformat() for d in stale])
+    report = drop_billing_periods([d.isoformat() for d in stale])
     if report.failures:
         raise CommandError(f"could not drop {months} left by an earlier demo run: {'; '.join(report.lines)}")
 

@@ -213,7 +213,9 @@ def drop_command(args: argparse.Namespace) -> int:
         return 1
 
     print(f"dropping {_months(wanted)} (waits for any running load or build: one writer at a time) ...")
-    report = _run_drop([d.isoformat() for d in wanted])
+    from pipelines.defs.refresh import drop_billing_periods
+
+    report = drop_billing_periods([d.isoformat() for d in wanted])
     for line in report.lines:
         print(line)
     if report.failures:
@@ -236,22 +238,3 @@ def drop_command(args: argparse.Namespace) -> int:
     if note:
         print(note)
     return 0
-
-
-def _run_drop(keys: list[str]):
-    """The drop_billing_periods job, run through the Dagster instance (visible in the UI)."""
-    import dagster as dg
-
-    from pipelines.definitions import defs as load_defs
-    from pipelines.defs.ingest.billing import DropBillingPeriodsConfig, delete_billing_periods
-    from pipelines.defs.refresh import RefreshReport, run_job
-
-    settings.ensure_dagster_home()
-    report = RefreshReport()
-    job = load_defs().resolve_job_def("drop_billing_periods")
-    with dg.DagsterInstance.get() as instance:
-        run_job(
-            job, instance, report, "drop_billing_periods",
-            run_config={"ops": {delete_billing_periods.name: {"config": DropBillingPeriodsConfig(billing_periods=keys).model_dump()}}},
-        )  # fmt: skip
-    return report

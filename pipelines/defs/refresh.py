@@ -229,3 +229,24 @@ def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshRe
     finally:
         instance.dispose()
     return report
+
+
+def drop_billing_periods(keys: list[str]) -> RefreshReport:
+    """The drop_billing_periods job for these periods (YYYY-MM-01), run through the Dagster instance
+    (visible in the UI, in pool "duckdb": it waits for a running load or build)."""
+    from pipelines.definitions import defs as load_defs
+    from pipelines.defs.ingest.billing import DropBillingPeriodsConfig, delete_billing_periods
+
+    settings.ensure_dagster_home()
+    report = RefreshReport()
+    job = load_defs().resolve_job_def("drop_billing_periods")
+    config = DropBillingPeriodsConfig(billing_periods=keys).model_dump()
+    with dg.DagsterInstance.get() as instance:
+        run_job(
+            job,
+            instance,
+            report,
+            "drop_billing_periods",
+            run_config={"ops": {delete_billing_periods.name: {"config": config}}},
+        )
+    return report
