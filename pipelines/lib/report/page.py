@@ -32,8 +32,10 @@ TEMPLATE = """<!DOCTYPE html>
   p.summary { font-weight: 600; margin: 4px 0 8px; }
   p.note { background: #f6f6f6; border-left: 3px solid #bbb; padding: 6px 10px; }
   .chart { min-height: 40px; margin: 8px 0; }
-  table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-  th, td { border-bottom: 1px solid #e4e4e4; padding: 4px 8px; text-align: left; vertical-align: top; }
+  table { border-collapse: collapse; margin: 8px 0; font-size: 13px; width: 100%; }
+  div.table { overflow-x: auto; }
+  th, td { border-bottom: 1px solid #e4e4e4; padding: 4px 8px; text-align: left; vertical-align: top;
+           overflow-wrap: break-word; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 </style>
 <script>{{ bundle }}</script>
@@ -62,14 +64,14 @@ TEMPLATE = """<!DOCTYPE html>
   <div class="chart" id="chart-{{ s.id }}" data-section="{{ s.id }}"></div>
   {%- endif %}
   {%- if s.table %}
-  <table>
+  <div class="table"><table>
     <thead><tr>{% for c in s.table.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
     <tbody>
     {%- for row in s.table.rows %}
       <tr>{% for v in row %}<td{% if s.table.numeric[loop.index0] %} class="num"{% endif %}>{{ v }}</td>{% endfor %}</tr>
     {%- endfor %}
     </tbody>
-  </table>
+  </table></div>
   {%- endif %}
 </section>
 {% endfor %}

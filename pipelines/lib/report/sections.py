@@ -492,9 +492,8 @@ RECOMMENDATION_COLUMNS = (
     ("team", "team"),
     ("current_monthly_cost", "costs per month"),
     ("estimated_monthly_savings", "saves per month"),
-    ("savings_basis", "savings basis"),
-    ("evidence", "evidence"),
     ("action", "action"),
+    ("savings_basis", "savings basis"),
 )
 MONEY_COLUMNS = ("current_monthly_cost", "estimated_monthly_savings")
 
