@@ -209,9 +209,9 @@ def test_message_names_the_top_three_drivers_in_the_budgets_scope(harness, slack
     assert drivers["Budget total"].splitlines() == [
         "*Top models*",
         # the same spend on the first day of last month: no change over the same days
-        "1. *churn*: $500.00 (41%), +$0.00 vs last month",
-        "2. *ranker*: $300.00 (25%), +$0.00 vs last month",
-        "3. *embeddings*: $250.00 (21%), +$0.00 vs last month",
+        "1. *churn*: $500.00 (41.3%), +$0.00 vs last month",
+        "2. *ranker*: $300.00 (24.8%), +$0.00 vs last month",
+        "3. *embeddings*: $250.00 (20.7%), +$0.00 vs last month",
     ]
     search = drivers["Budget search"]
     assert "ranker" in search and "search-api" in search and "churn" not in search

@@ -50,19 +50,19 @@ def budget_alert(**changes) -> BudgetAlert:
 def test_budget_message_names_scope_escalation_drivers_and_link():
     message = budget_message(budget_alert(), "http://ui/")
     assert message["text"] == (
-        "Budget churn: spend reached 100% of $1,000.00: actual $1,100.50 (110%), "
-        "projected $1,500.00 (150%) for 2026-03"
+        "Budget churn: spend reached 100% of $1,000.00: actual $1,100.50 (110.0%), "
+        "projected $1,500.00 (150.0%) for 2026-03"
     )
     header, fields, drivers, link = message["blocks"]
     assert header["text"]["text"].startswith(":rotating_light: ")
     texts = [field["text"] for field in fields["fields"]]
     assert "*Budget*\nchurn (model = churn)" in texts
     assert "*Billing period*\n2026-03 (data through 2026-03-14)" in texts
-    assert "*Projected*\n$1,500.00 ($1,350.00 – $1,650.00) · 150% of budget" in texts
+    assert "*Projected*\n$1,500.00 ($1,350.00 – $1,650.00) · 150.0% of budget" in texts
     assert "*Threshold crossed*\nactual ≥ 100% (escalated from 80%)" in texts
     assert (
         drivers["text"]["text"]
-        == "*Top categories*\n1. *inference*: $800.00 (73%)\n2. *training*: $300.50 (27%)"
+        == "*Top categories*\n1. *inference*: $800.00 (72.7%)\n2. *training*: $300.50 (27.3%)"
     )
     assert "<http://ui/assets/marts/budget_projection|" in link["elements"][0]["text"]
 
@@ -134,6 +134,6 @@ def test_budget_message_says_final_figure_and_each_drivers_change_against_last_m
         "Budget churn: spend reached 100% of $1,000.00 (final figure for 2026-03)"
     )
     assert message["blocks"][2]["text"]["text"] == (
-        "*Top categories*\n1. *inference*: $800.00 (73%), +$150.00 vs last month"
-        "\n2. *training*: $300.50 (27%), -$99.50 vs last month"
+        "*Top categories*\n1. *inference*: $800.00 (72.7%), +$150.00 vs last month"
+        "\n2. *training*: $300.50 (27.3%), -$99.50 vs last month"
     )

@@ -20,7 +20,8 @@ import duckdb
 from pipelines.lib import settings, sql
 from pipelines.lib.alerts.due import PublishedCopyError
 from pipelines.lib.alerts.ledger import Alert, Ledger
-from pipelines.lib.alerts.messages import asset_url, money
+from pipelines.lib.alerts.messages import asset_url
+from pipelines.lib.formatting import money
 
 KIND = "recommendations_digest"
 # RECOMMENDATIONS_DIGEST_SIZE: how many recommendations a digest lists.

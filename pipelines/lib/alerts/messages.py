@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
+from pipelines.lib.formatting import money, percent
 from pipelines.lib.report import ANOMALIES_SECTION, BUDGET_SECTION, section_url
 
 # Slack rejects a section text longer than 3000 characters.
@@ -96,22 +97,9 @@ class CostAnomaly:
     impact_level: int = 0  # doublings of the impact above the floor; an alert re-sends when it grows
 
 
-def money(amount: Number | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "n/a"
-    symbol = "$" if currency in ("USD", "", None) else f"{currency} "
-    return f"{symbol}{amount:,.2f}"
-
-
 def signed_money(amount: Number, currency: str = "USD") -> str:
     """+$12.00 or -$3.50."""
     return ("-" if amount < 0 else "+") + money(abs(amount), currency)
-
-
-def pct(value: Number | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:,.0f}%"
 
 
 def threshold(value: Number) -> str:
@@ -119,11 +107,11 @@ def threshold(value: Number) -> str:
     return f"{float(value):g}%"
 
 
-def share_of_budget(percent: Number | None, amount: Number | None, budget: Number) -> str:
+def share_of_budget(pct: Number | None, amount: Number | None, budget: Number) -> str:
     """The mart's percentage; a budget of 0 has none, and any spend at all is over it."""
-    if percent is None and budget == 0 and amount:
+    if pct is None and budget == 0 and amount:
         return "∞%"
-    return pct(percent)
+    return percent(pct)
 
 
 def asset_url(ui_url: str, asset_key: Sequence[str]) -> str:
@@ -195,7 +183,7 @@ def budget_message(alert: BudgetAlert, ui_url: str, report_url: str | None = Non
     if alert.top_drivers:
         lines = [
             f"{i}. *{d.name}*: {money(d.cost, currency)}"
-            + (f" ({pct(d.share_pct)})" if d.share_pct is not None else "")
+            + (f" ({percent(d.share_pct)})" if d.share_pct is not None else "")
             + (
                 f", {signed_money(d.change_cost, currency)} vs last month"
                 if d.change_cost is not None
