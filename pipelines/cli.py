@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
+    except (CommandError, settings.SettingsError) as exc:
         print(f"mlcost {args.command}: {exc}", file=sys.stderr)
         return 2
 
