@@ -55,6 +55,8 @@ storage:
         env: DAGSTER_PG_PASSWORD
       db_name:
         env: DAGSTER_PG_DB
+      # psycopg2 (installed with dagster-postgres): SQLAlchemy 2.1 would otherwise pick psycopg 3.
+      scheme: postgresql+psycopg2
 """
 
 
