@@ -202,9 +202,10 @@ def test_refresh_and_sensors_keep_dagster_state_in_postgres(
         )
     }
     assert SENSORS <= set(states)
-    # The run status sensor keeps its cursor (the last run event it has seen) in its stored state.
+    # The run status sensor keeps its cursor (where it is in the run events; no failure yet) in its
+    # stored state.
     cursor = json.loads(states["run_failure_alerts_sensor"]["cursor"])
-    assert cursor["record_id"] > 0, cursor
+    assert cursor["__class__"] == "RunStatusSensorCursor", cursor
 
     # Nothing in SQLite files: the only SQLite database in DAGSTER_HOME is mlcost's alert ledger
     # (ALERTS_STATE_PATH), which is not Dagster's storage.
