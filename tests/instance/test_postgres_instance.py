@@ -264,3 +264,59 @@ def test_the_kubernetes_doc_yaml_is_valid_and_shows_the_storage_block_mlcost_wri
     assert deployment["dagsterApiGrpcArgs"] == ["-m", "pipelines.definitions"]
     assert values["concurrency"]["pools"]["defaultLimit"] == 1
     assert values["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
+
+
+ABANDONED_RUN = """
+import time
+
+import dagster as dg
+
+
+@dg.op
+def wait():
+    time.sleep(600)
+
+
+@dg.job
+def elsewhere():
+    wait()
+
+
+with dg.DagsterInstance.get() as instance:
+    elsewhere.execute_in_process(instance=instance)
+"""
+
+
+def test_on_postgres_crash_recovery_leaves_runs_it_cannot_see_to_run_monitoring(on_postgres):
+    """A run whose process is gone stays STARTED for mlcost's crash recovery on a shared instance: the
+    pids in its engine events may belong to another machine or pod (the same pid here proves
+    nothing), so Dagster's run monitoring decides. On SQLite (one machine) it would be failed."""
+    from pipelines.defs import recovery
+
+    settings.ensure_dagster_home()
+    worker = subprocess.Popen([sys.executable, "-c", ABANDONED_RUN], start_new_session=True)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                runs = instance.get_runs(dg.RunsFilter(job_name="elsewhere"))
+                pids = [
+                    e
+                    for run in runs
+                    for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+                    if e.dagster_event.engine_event_data.metadata.get("pid") is not None
+                ]
+                if pids:
+                    break
+                assert worker.poll() is None, "the run's process ended early"
+                time.sleep(0.5)
+            assert pids, "the run never reported its process"
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+            [run] = runs
+            assert recovery.recover(instance) == []
+            assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
