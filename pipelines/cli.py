@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, settings.SettingsError) as exc:
         print(f"mlcost {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        unreachable = settings.postgres_unreachable(exc)
+        if unreachable is None:
+            raise
+        print(f"mlcost {args.command}: {unreachable}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -121,6 +121,29 @@ def dagster_yaml_blocks() -> dict[str, str]:
     return dict(DAGSTER_YAML_BLOCKS)
 
 
+def postgres_unreachable(exc: BaseException) -> str | None:
+    """One line when `exc` is Dagster's PostgreSQL storage failing to connect (DAGSTER_PG_HOST set),
+    naming where it tried and why, never the password; None for any other error."""
+    if not postgres_configured():
+        return None
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if not any(type(e).__name__ in ("DagsterPostgresException", "OperationalError") for e in chain):
+        return None
+    reason = next((str(e).strip().splitlines()[0] for e in reversed(chain) if str(e).strip()), "")
+    password = os.environ.get("DAGSTER_PG_PASSWORD")
+    if password:
+        reason = reason.replace(password, "***")
+    where = (
+        f"{os.environ.get('DAGSTER_PG_HOST')}:{os.environ.get('DAGSTER_PG_PORT') or DEFAULTS['DAGSTER_PG_PORT']}, "
+        f"database {os.environ.get('DAGSTER_PG_DB')}, user {os.environ.get('DAGSTER_PG_USERNAME')}"
+    )
+    return f"Dagster's PostgreSQL storage ({where}) cannot be used: {reason}"
+
+
 def _check_postgres_settings(config: Path, present: dict) -> None:
     """With DAGSTER_PG_HOST set, every PostgreSQL setting must be too (the password may be empty: libpq
     then uses ~/.pgpass or PGPASSFILE), and dagster.yaml must not keep the storage elsewhere."""

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -320,3 +321,26 @@ def test_on_postgres_crash_recovery_leaves_runs_it_cannot_see_to_run_monitoring(
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def test_an_unreachable_postgres_is_one_line_without_the_password(monkeypatch, capsys):
+    home = Path(os.environ["DAGSTER_HOME"])
+    (home / "dagster.yaml").unlink()
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for name, value in {
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_PORT": str(port),
+        "DAGSTER_PG_USERNAME": "dagster",
+        "DAGSTER_PG_PASSWORD": "pw-never-printed-42",
+        "DAGSTER_PG_DB": "dagster",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["refresh", "--no-build"]) == 2
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if x.startswith("mlcost refresh:")]
+    assert f"Dagster's PostgreSQL storage (127.0.0.1:{port}, database dagster, user dagster)" in line
+    assert "Connection refused" in line
+    assert "pw-never-printed-42" not in err
