@@ -28,8 +28,8 @@ DEFAULTS: dict[str, str] = {
 
 # Dagster's own storage (runs, event logs, schedules and sensors, pool slots) goes to PostgreSQL when
 # DAGSTER_PG_HOST is set, SQLite files in DAGSTER_HOME otherwise. The names are those of Dagster's
-# instance docs and Helm chart; dagster.yaml refers to them (`env:`), so the password is read when the
-# instance loads and is never written to the file.
+# instance docs (its Helm chart sets the same DAGSTER_PG_PASSWORD); dagster.yaml refers to them
+# (`env:`), so the password is read when the instance loads and is never written to the file.
 POSTGRES_SETTINGS = (
     "DAGSTER_PG_HOST",
     "DAGSTER_PG_PORT",
