@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 SETTINGS = settings="$$($(BIN)/python -m pipelines.lib.settings)" && eval "$$settings" &&
 
-.PHONY: setup browser demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
+.PHONY: setup browser postgres demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -29,7 +29,7 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements.lock > $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
 	$(BIN)/python -m pip install -q --no-deps -e . >> $(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
-	$(BIN)/python -c "import dagster, dagster_dbt, dbt.version, duckdb, moto, slack_sdk, altair, vl_convert, playwright"
+	$(BIN)/python -c "import dagster, dagster_dbt, dagster_postgres, dbt.version, duckdb, moto, slack_sdk, altair, vl_convert, playwright"
 	touch $@
 
 # The cost report's browser test (tests/transform/test_report.py) opens the report in Debian's Chromium,
@@ -46,6 +46,22 @@ browser: setup
 	  echo "no chromium, and no apt-get as root to install it: the report's browser test will skip"; \
 	fi
 
+# The PostgreSQL instance test (tests/instance/test_postgres_instance.py) starts its own server with
+# Debian's PostgreSQL (initdb, pg_ctl under /usr/lib/postgresql/<version>/bin). As root with apt-get
+# (CI, this project's machines) it is installed here when missing; elsewhere this says so and the test
+# skips, saying why.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then \
+	  echo "installing Debian's postgresql for the PostgreSQL instance test (log: $(VENV)/apt-postgresql.log)"; \
+	  mkdir -p $(VENV); \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; } \
+	    > $(VENV)/apt-postgresql.log 2>&1 || { tail -20 $(VENV)/apt-postgresql.log; exit 1; }; \
+	else \
+	  echo "no PostgreSQL server binaries, and no apt-get as root to install them: the PostgreSQL instance test will skip"; \
+	fi
+
 dbt-parse: setup
 	$(SETTINGS) cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
@@ -54,7 +70,7 @@ demo: setup dbt-parse
 
 # One pytest worker per CPU core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose): each test file runs whole
 # in one worker, so a module's dbt build is made once; tests/conftest.py sends the longest files first.
-test: setup browser dbt-parse
+test: setup browser postgres dbt-parse
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(SETTINGS) $(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder

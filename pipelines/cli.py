@@ -29,8 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
+    except (CommandError, settings.SettingsError) as exc:
         print(f"mlcost {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        unreachable = settings.postgres_unreachable(exc)
+        if unreachable is None:
+            raise
+        print(f"mlcost {args.command}: {unreachable}", file=sys.stderr)
         return 2
 
 

@@ -92,6 +92,12 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLACK_CHANNEL",
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
+        # A developer's PostgreSQL instance never receives a test's runs (tests/instance sets its own).
+        "DAGSTER_PG_HOST",
+        "DAGSTER_PG_PORT",
+        "DAGSTER_PG_USERNAME",
+        "DAGSTER_PG_PASSWORD",
+        "DAGSTER_PG_DB",
         # Set by a build in this process (crash recovery's mark on dbt); restored after each test.
         PARENT_ENV,
     ):

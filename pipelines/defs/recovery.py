@@ -68,7 +68,11 @@ def run_processes(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[tupl
     if tagged is not None:
         return [(tagged, None)]
     # Runs launched by `dagster dev`: the run worker's and step processes' pids from Dagster's engine
-    # events, on this machine (the instance's storage is local).
+    # events, on this machine because the instance's storage is local (SQLite files). With a shared
+    # storage (PostgreSQL: several machines, run pods) those pids name no process here, so nothing is
+    # known and the run is left to Dagster's run monitoring.
+    if not local_instance(instance):
+        return []
     found = []
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         data = entry.dagster_event.engine_event_data if entry.dagster_event else None
@@ -77,6 +81,12 @@ def run_processes(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[tupl
             ref = ProcessRef(host=processes.this_host(), pid=int(pid.value), started_at=None)
             found.append((ref, entry.timestamp))
     return found
+
+
+def local_instance(instance: dg.DagsterInstance) -> bool:
+    """Whether the instance keeps its runs in SQLite files, so that every run it launches runs on this
+    machine (`dagster dev`, `mlcost refresh`)."""
+    return type(instance.run_storage).__name__.startswith("Sqlite")
 
 
 def is_alive(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:

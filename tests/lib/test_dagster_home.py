@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from pipelines.lib import settings
@@ -47,3 +48,67 @@ def test_the_instance_says_when_it_is_pointed_at_another_warehouse(tmp_path, mon
     assert note is not None and "\n" not in note
     assert str(other) in note and str(tmp_path / "warehouse.duckdb") in note
     assert settings.note_instance_warehouse() is None  # said once; the new one is remembered
+
+
+def _postgres_env(monkeypatch, **overrides: str) -> None:
+    values = {
+        "DAGSTER_PG_HOST": "db.internal",
+        "DAGSTER_PG_PORT": "6543",
+        "DAGSTER_PG_USERNAME": "dagster",
+        "DAGSTER_PG_PASSWORD": "s3cret-not-in-files",
+        "DAGSTER_PG_DB": "dagster",
+        **overrides,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_postgres_settings_give_a_storage_block_that_reads_them_from_the_environment(monkeypatch):
+    config = Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml"
+    config.unlink()
+    _postgres_env(monkeypatch)
+    settings.ensure_dagster_home()
+
+    text = config.read_text()
+    assert "s3cret-not-in-files" not in text and "db.internal" not in text
+    db = yaml.safe_load(text)["storage"]["postgres"]["postgres_db"]
+    assert {key: db[key] for key in ("hostname", "port", "username", "password", "db_name")} == {
+        "hostname": {"env": "DAGSTER_PG_HOST"},
+        "port": {"env": "DAGSTER_PG_PORT"},
+        "username": {"env": "DAGSTER_PG_USERNAME"},
+        "password": {"env": "DAGSTER_PG_PASSWORD"},
+        "db_name": {"env": "DAGSTER_PG_DB"},
+    }
+    assert yaml.safe_load(text)["concurrency"]["pools"]["default_limit"] == 1
+
+
+def test_an_sqlite_home_gets_the_postgres_block_appended(monkeypatch):
+    config = Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml"
+    _postgres_env(monkeypatch)
+    settings.ensure_dagster_home()
+    settings.ensure_dagster_home()
+    text = config.read_text()
+    assert text.startswith("telemetry:\n  enabled: false\n") and text.count("storage:") == 1
+    assert yaml.safe_load(text)["storage"]["postgres"]["postgres_db"]["password"] == {
+        "env": "DAGSTER_PG_PASSWORD"
+    }
+
+
+def test_incomplete_postgres_settings_fail_in_one_line_naming_what_is_missing(monkeypatch):
+    _postgres_env(monkeypatch)
+    monkeypatch.delenv("DAGSTER_PG_USERNAME")
+    monkeypatch.delenv("DAGSTER_PG_PASSWORD")
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.ensure_dagster_home()
+    message = str(raised.value)
+    assert "\n" not in message and "DAGSTER_PG_USERNAME, DAGSTER_PG_PASSWORD" in message
+
+
+def test_postgres_settings_with_a_home_that_stores_elsewhere_are_refused(monkeypatch):
+    config = Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml"
+    mine = "run_storage:\n  module: dagster.core.storage.runs\n  class: SqliteRunStorage\n  config:\n    base_dir: /x\n"
+    config.write_text(mine)
+    _postgres_env(monkeypatch)
+    with pytest.raises(settings.SettingsError, match="run_storage"):
+        settings.ensure_dagster_home()
+    assert config.read_text() == mine
