@@ -4,6 +4,7 @@ ticks and cursors there, nothing in SQLite files, and the password nowhere but t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -49,16 +51,29 @@ def slack():
 
 
 @pytest.fixture
-def on_postgres(postgres_server: PostgresServer, slack: FakeSlack, tmp_path: Path, monkeypatch) -> Path:
+def pg(postgres_server: PostgresServer) -> PostgresServer:
+    """A new, empty database on the module's server for each test: no test sees another's runs,
+    slots or sensor state."""
+    database = f"dagster_{uuid.uuid4().hex[:12]}"
+    conn = postgres_server.connect()
+    conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    with conn.cursor() as cur:
+        cur.execute(f'create database "{database}"')
+    conn.close()
+    return dataclasses.replace(postgres_server, database=database)
+
+
+@pytest.fixture
+def on_postgres(pg: PostgresServer, slack: FakeSlack, tmp_path: Path, monkeypatch) -> Path:
     """DAGSTER_HOME without a dagster.yaml (mlcost writes it), the DAGSTER_PG_* settings of the test
     server, the sample CUR 2.0 export and a Slack-like server (so the alert sensors run)."""
     home = Path(os.environ["DAGSTER_HOME"])
     (home / "dagster.yaml").unlink()
-    monkeypatch.setenv("DAGSTER_PG_HOST", postgres_server.host)
-    monkeypatch.setenv("DAGSTER_PG_PORT", str(postgres_server.port))
-    monkeypatch.setenv("DAGSTER_PG_USERNAME", postgres_server.username)
-    monkeypatch.setenv("DAGSTER_PG_PASSWORD", postgres_server.password)
-    monkeypatch.setenv("DAGSTER_PG_DB", postgres_server.database)
+    monkeypatch.setenv("DAGSTER_PG_HOST", pg.host)
+    monkeypatch.setenv("DAGSTER_PG_PORT", str(pg.port))
+    monkeypatch.setenv("DAGSTER_PG_USERNAME", pg.username)
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", pg.password)
+    monkeypatch.setenv("DAGSTER_PG_DB", pg.database)
     exports = tmp_path / "exports"
     shutil.copytree(FIXTURES / "cur2_csv_gz", exports)
     monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
@@ -118,10 +133,10 @@ def tick_sensors_with_the_daemon(server: PostgresServer, home: Path, timeout: fl
 
 @pytest.mark.slow
 def test_refresh_and_sensors_keep_dagster_state_in_postgres(
-    on_postgres: Path, postgres_server: PostgresServer, slack: FakeSlack, capsys
+    on_postgres: Path, pg: PostgresServer, slack: FakeSlack, capsys
 ):
     home = on_postgres
-    server = postgres_server
+    server = pg
 
     # Before the refresh, on the empty instance: the billing sensor asks for the new period.
     settings.apply_defaults()
@@ -228,7 +243,7 @@ def test_refresh_and_sensors_keep_dagster_state_in_postgres(
     assert server.password not in daemon_output and server.password not in out
 
 
-def test_the_pool_limit_holds_across_processes_sharing_postgres(on_postgres, postgres_server):
+def test_the_pool_limit_holds_across_processes_sharing_postgres(on_postgres):
     """Two processes (as two run pods would be) share the duckdb pool through PostgreSQL: while one
     holds the only slot, the other's claim is blocked, and it gets the slot once freed."""
     settings.ensure_dagster_home()
@@ -246,6 +261,9 @@ def test_the_pool_limit_holds_across_processes_sharing_postgres(on_postgres, pos
 
     with dg.DagsterInstance.get() as instance:
         storage = instance.event_log_storage
+        # What a run does before its first claim in a pool without a limit yet: the default (1).
+        storage.initialize_concurrency_limit_to_default("duckdb")
+        assert storage.get_concurrency_info("duckdb").slot_count == 1
         assert storage.claim_concurrency_slot("duckdb", "run-a", "step").is_claimed
         assert claim_in_another_process("run-b") == "False"
         storage.free_concurrency_slots_for_run("run-a")
