@@ -169,8 +169,8 @@ def main() -> int:
     files = [str(exports / f.path) for p in periods for f in p.files]
     rounds = []
     for number in range(1, ROUNDS + 1):
-        run, split, disk = refresh(exports, WORK / "refresh")
-        load, rows = bare_load(files, WORK / "bare_load.duckdb")
+        run, split, disk = refresh(exports, WORK / f"refresh-{ROWS}")
+        load, rows = bare_load(files, WORK / f"bare_load-{ROWS}.duckdb")
         rounds.append({"refresh": run, "split": split, "load": load, "disk": disk, "rows": rows})
         print(
             f"round {number}/{ROUNDS}: refresh {run.seconds:.1f}s (cpu {run.cpu:.1f}s, peak "
