@@ -123,8 +123,9 @@ def phases(home: Path, started_at: float, total: float) -> dict[str, float]:
     build = {key: ts for (run_id, key), ts in steps.items() if jobs[run_id] == "build_warehouse"}
 
     def span(fragment: str) -> float:
-        (times,) = [ts for key, ts in build.items() if fragment in key]
-        return max(times) - min(times)
+        """The step's seconds; NaN when it did not run (a failed build skips publish)."""
+        times = [t for key, ts in build.items() if fragment in key for t in ts]
+        return max(times) - min(times) if times else float("nan")
 
     split = {
         "startup": min(ingest) - started_at,
@@ -132,7 +133,7 @@ def phases(home: Path, started_at: float, total: float) -> dict[str, float]:
         "dbt": span("mlcost_dbt_models"),
         "publish": span("marts_snapshot"),
     }
-    split["other"] = total - sum(split.values())
+    split["other"] = total - sum(v for v in split.values() if v == v)  # NaN != NaN
     return split
 
 
