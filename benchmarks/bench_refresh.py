@@ -5,7 +5,7 @@ Prints one line (medians over the rounds; the ratio is the median of each round'
     BENCH refresh rows=N refresh_s=X duckdb_load_s=Y ratio=X/Y startup_s=… ingest_s=… dbt_s=… publish_s=…
     other_s=… peak_rss_mb=M
 then the CPU seconds of both (all threads, every process: on a machine shared with other work they move
-less than wall times) and what the warehouse takes on disk. Both are whole processes, timed from their
+less than wall times) and what the warehouse takes on disk, then each round's phases as JSON. Both are whole processes, timed from their
 start to their exit. The refresh's phases are read from its own Dagster runs (step start and end events):
 
 - startup: process start to the first ingest step (imports, loading the definitions, the instance,
