@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 SETTINGS = settings="$$($(BIN)/python -m pipelines.lib.settings)" && eval "$$settings" &&
 
-.PHONY: setup browser postgres demo test dev bench bench-anomalies bench-forecast lint dbt-parse lock clean
+.PHONY: setup browser postgres demo test dev bench bench-refresh bench-anomalies bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -80,6 +80,12 @@ dev: setup dbt-parse
 
 bench: setup dbt-parse
 	$(BIN)/python -m benchmarks.bench_ingest
+
+# A whole `mlcost refresh` (start-up, ingest, dbt build, publish) of a 5M-line month on a fresh
+# warehouse and Dagster home against a bare DuckDB load of the same files, in turn, 3 rounds
+# (BENCH_ROWS, BENCH_ROUNDS; docs/benchmarks.md, docs/scale.md). ~5 min on idle cores after generation.
+bench-refresh: setup dbt-parse
+	$(BIN)/python -m benchmarks.bench_refresh
 
 # Recall and precision of the anomaly detector on planted spikes (7 demo months; a few minutes).
 bench-anomalies: setup dbt-parse

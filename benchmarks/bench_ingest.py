@@ -61,18 +61,26 @@ def child(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
+def demo_exports(rows: int) -> Path:
+    """The demo's CUR 2.0 exports with the latest closed month scaled to `rows` line items, under
+    BENCH_DIR/exports-<rows>: generated once (`mlcost demo-data --rows`), then reused."""
     from pipelines.demo.exports import write_demo_exports
-    from pipelines.lib.billing.discovery import discover
-    from pipelines.lib.billing.store import open_store
 
-    exports = WORK / f"exports-{ROWS}"
+    exports = WORK / f"exports-{rows}"
     if not (exports / ".complete").exists():
         shutil.rmtree(exports, ignore_errors=True)
         started = time.perf_counter()
-        write_demo_exports(exports, seed=7, formats=["cur2"], rows=ROWS)
+        write_demo_exports(exports, seed=7, formats=["cur2"], rows=rows)
         (exports / ".complete").write_text("ok")
-        print(f"generated {ROWS:,} line items in {time.perf_counter() - started:.1f}s under {exports}")
+        print(f"generated {rows:,} line items in {time.perf_counter() - started:.1f}s under {exports}")
+    return exports
+
+
+def main() -> int:
+    from pipelines.lib.billing.discovery import discover
+    from pipelines.lib.billing.store import open_store
+
+    exports = demo_exports(ROWS)
     store = open_store(str(exports))
     period = max(discover(store).periods.values(), key=lambda p: sum(f.size for f in p.files))
     files = [str(exports / f.path) for f in period.files]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from functools import cache
 
 import psutil
 
@@ -58,7 +59,16 @@ def of_pid(pid: int) -> ProcessRef:
 
 
 def this_process() -> ProcessRef:
-    return of_pid(psutil.Process().pid)
+    """This process, with its start time as first read. The kernel reports start times from its boot
+    time, which moves when the system clock is stepped (41 s within the hour on this project's VMs):
+    a start time read again later may not match the tags this process wrote, and is_running must
+    never take this process for another one."""
+    return _process_ref(os.getpid())
+
+
+@cache
+def _process_ref(pid: int) -> ProcessRef:
+    return of_pid(pid)
 
 
 def is_running(ref: ProcessRef, started_by: float | None = None) -> bool | None:
@@ -69,6 +79,8 @@ def is_running(ref: ProcessRef, started_by: float | None = None) -> bool | None:
     """
     if ref.host != this_host():
         return None
+    if ref.to_tag() == this_process().to_tag():
+        return True
     try:
         process = psutil.Process(ref.pid)
         if process.status() == psutil.STATUS_ZOMBIE:

@@ -35,7 +35,8 @@ def built(tmp_path_factory):
         mp.setenv("BUDGETS_FILE", str(BUDGETS))
         mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         mp.delenv("MARTS_READ_PATH", raising=False)
-        mp.delenv("DBT_EXCLUDE_RESOURCE_TYPES", raising=False)  # every dbt unit test runs here
+        mp.delenv("DBT_EXCLUDE_RESOURCE_TYPES", raising=False)
+        mp.setenv("MLCOST_DBT_UNIT_TESTS", "true")  # every dbt unit test runs here
         with dg.instance_for_test() as instance:
             result = dg.materialize(
                 [budgets_asset, mlcost_dbt_models, marts_snapshot],

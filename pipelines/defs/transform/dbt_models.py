@@ -5,6 +5,7 @@ from the warehouse once dbt has finished with it, and the main marts add their k
 (lib/mart_figures.py), numbers the asset's Plots tab charts build after build.
 """
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,9 +14,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib import settings
 from pipelines.lib.forecast import backtest_figures
 from pipelines.lib.mart_figures import FIGURE_QUERIES, Markdown, column_types, mart_figures, row_counts
 from pipelines.lib.processes import mark_subprocesses
+from pipelines.lib.sagemaker.predictions import parse_flag
 from pipelines.lib.warehouse import ensure_raw_tables, remove_spill_leftovers
 
 BACKTEST_KEY = dg.AssetKey(["marts", "budget_forecast_backtest"])
@@ -88,7 +91,7 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     held: list = []
     failure: Exception | None = None
     try:
-        for event in dbt.cli(["build"], context=context).stream():
+        for event in dbt.cli(build_args(), context=context).stream():
             if _asset_key(context, event) in held_keys:
                 held.append(event)
             else:
@@ -109,6 +112,20 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         yield _without_internals(event)
     if failure is not None:
         raise failure
+
+
+def build_args() -> list[str]:
+    """`dbt build` without dbt's unit tests unless MLCOST_DBT_UNIT_TESTS is true, or a
+    DBT_EXCLUDE_RESOURCE_TYPES / DBT_RESOURCE_TYPES of the environment says what to build.
+
+    Unit tests read only the rows they are given, never the warehouse: they prove the SQL, which does
+    not change between builds, not the data (dbt's documentation advises running them in development
+    and CI only). `make test` runs every one; the data tests run in every build. In a refresh they
+    were a fixed cost of about a minute on this project's 2-core machine (docs/scale.md)."""
+    unit_tests = parse_flag("MLCOST_DBT_UNIT_TESTS", settings.get("MLCOST_DBT_UNIT_TESTS"), default=False)
+    if unit_tests or os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES") or os.environ.get("DBT_RESOURCE_TYPES"):
+        return ["build"]
+    return ["build", "--exclude-resource-type", "unit_test"]
 
 
 def _marts_and_downstream(assets_def: dg.AssetsDefinition) -> frozenset[dg.AssetKey]:

@@ -7,6 +7,11 @@
 -- line's instance type (int_endpoint_utilization__hourly). An hour without a utilization metric
 -- falls back to predictions: idle when the endpoint served none, used otherwise. Serverless
 -- inference bills only the compute it used: never idle.
+-- A table, not a view: cost_per_prediction, the idle-endpoint recommendation and this model's test
+-- read it, and as a view each of them classified the whole bill again (the slowest steps of the
+-- build on a 5-million-line month).
+{{ config(materialized='table') }}
+
 with
 
 line_items as (
