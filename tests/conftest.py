@@ -23,6 +23,22 @@ SHARED_FIXTURE_FILES = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--spark",
+        action="store_true",
+        help="also collect tests/spark, the Spark parity build (needs Java and requirements-spark.lock; "
+        "`make test-spark` installs them and passes this)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/spark runs only under `make test-spark` (pytest --spark): `make test` never collects it."""
+    if collection_path == Path(__file__).parent / "spark" and not config.getoption("--spark"):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files with `slow` tests (dbt builds, whole pipelines) first, each in collection order: under
     xdist the longest units start at once instead of finishing last on one worker."""
