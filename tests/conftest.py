@@ -108,6 +108,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLACK_CHANNEL",
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
+        # The lake is off unless a test turns it on (tests/ingest/test_lake.py).
+        "MLCOST_LAKE_URI",
         # Set by a build in this process (crash recovery's mark on dbt); restored after each test.
         PARENT_ENV,
     ):
