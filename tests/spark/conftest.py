@@ -91,7 +91,7 @@ def spark_build(built, tmp_path_factory):  # noqa: F811 - the imported fixture
     results = []
     if invocation.result is not None and hasattr(invocation.result, "results"):
         results = [
-            (r.node.unique_id, str(r.status), (r.message or "").strip().split("\n")[0][:300])
+            (r.node.unique_id, str(r.status), " ".join((r.message or "").split())[:400])
             for r in invocation.result.results
         ]
     elif invocation.exception is not None:
