@@ -60,7 +60,7 @@ worded as (
         (
             select min(aliases.model_name)
             from aliases
-            where regexp_matches(per_model_id.model_id, '(?i)' || aliases.pattern)
+            where {{ regex_matches('per_model_id.model_id', "'(?i)' || aliases.pattern") }}
         ) as alias_model_name
     from per_model_id
     left join resources

@@ -30,7 +30,7 @@ days as (
         -- A Studio app is named by its path (domain/user or space/type/name), not its domain alone.
         any_value(
             case
-                when costs.sagemaker_resource_type = 'app' then regexp_extract(costs.resource_id, ':app/(.+)$', 1)
+                when costs.sagemaker_resource_type = 'app' then {{ regex_extract('costs.resource_id', "':app/(.+)$'", 1) }}
                 else costs.sagemaker_resource_name
             end
         ) as resource_name,

@@ -33,7 +33,7 @@ buckets as (
         max_by(costs.project, costs.effective_cost) as project,
         sum(costs.effective_cost) as current_cost,
         sum(costs.usage_quantity) as gb_months,
-        any_value(periods.data_through_date - periods.billing_period + 1) as window_days,
+        any_value({{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1) as window_days,
         any_value(periods.days_in_period) as days_in_period
     from costs
     inner join periods

@@ -54,7 +54,7 @@ accounts as (
         sum(on_demand_days.cost) as current_cost,
         count(*) as days_with_cost,
         min(on_demand_days.cost) as lowest_day_cost,
-        any_value(periods.data_through_date - periods.billing_period + 1) as window_days,
+        any_value({{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1) as window_days,
         any_value(periods.days_in_period) as days_in_period
     from on_demand_days
     inner join periods on on_demand_days.billing_period = periods.billing_period

@@ -20,7 +20,7 @@ untagged as (
         coverage.*,
         -- An ARN's resource part (`notebook-instance/scratch-gpu-3`); other IDs as they are.
         case when coverage.resource_id like 'arn:%' then split_part(coverage.resource_id, ':', 6) else coverage.resource_id end as short_name,
-        {{ monthly_amount('coverage.untagged_cost', 'periods.data_through_date - periods.billing_period + 1', 'periods.days_in_period') }} as current_monthly_cost
+        {{ monthly_amount('coverage.untagged_cost', datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') ~ ' + 1', 'periods.days_in_period') }} as current_monthly_cost
     from coverage
     inner join periods on coverage.billing_period = periods.billing_period
     -- Lines without a resource ID (tax, support, fees) cannot carry a tag.

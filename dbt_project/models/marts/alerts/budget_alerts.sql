@@ -57,7 +57,7 @@ as_of as (
 -- month never pages anyone.
 open_projections as (
     select
-        projections.*,
+        {{ star_except('projections', ['days_elapsed']) }},
         as_of.as_of_date,
         projections.billing_period < cast(date_trunc('month', as_of.as_of_date) as date) as is_final_figure,
         {{ datetime_diff('day', 'projections.billing_period', 'projections.data_through_date') }} + 1 as days_elapsed

@@ -51,6 +51,14 @@ by_key as (
     group by all
 ),
 
+spellings as (
+    select
+        normalized_key,
+        count(distinct original_key) as spellings
+    from by_key
+    group by normalized_key
+),
+
 final as (
     select
         by_key.original_key,
@@ -59,13 +67,14 @@ final as (
             select min(lower(aliases.attribute)) from aliases
             where lower(trim(aliases.alias)) = by_key.normalized_key
         ) as attribute,
-        count(distinct by_key.original_key) over (partition by by_key.normalized_key) as spellings,
+        spellings.spellings,
         by_key.billing_currency,
         cast(by_key.line_items as bigint) as line_items,
         by_key.effective_cost,
         by_key.first_billing_period,
         by_key.last_billing_period
     from by_key
+    inner join spellings on by_key.normalized_key = spellings.normalized_key
 )
 
 select * from final
