@@ -283,3 +283,19 @@ def test_a_killed_s3_upload_leaves_the_previous_period_intact(tmp_path, warehous
     assert client.head_object(Bucket=BUCKET, Key=key)["ETag"] == etag
     lake = download(BUCKET, "lake", tmp_path / "after-kill")
     assert read_billing(lake) == {"2025-01": (3, Decimal("3.875"), Decimal("3.875"))}
+
+
+def test_dropping_a_period_removes_its_file_from_the_lake(tmp_path, warehouse_path, local_lake, monkeypatch):
+    exports = tmp_path / "exports"
+    write_month(exports, "2025-01", JAN)
+    write_month(exports, "2025-02", FEB)
+    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    with dg.instance_for_test() as instance:
+        materialize(instance, warehouse_path, "2025-01-01")
+        materialize(instance, warehouse_path, "2025-02-01")
+    assert list(read_billing(local_lake)) == ["2025-01", "2025-02"]
+    # Its source no longer delivers January: `mlcost periods drop` removes it from both.
+    (exports / "cur-2025-01.csv").unlink()
+    assert main(["periods", "drop", "2025-01", "--yes"]) == 0
+    assert list(read_billing(local_lake)) == ["2025-02"]
+    assert not (local_lake / "billing_line_items" / "billing_period=2025-01").exists()

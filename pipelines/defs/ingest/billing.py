@@ -210,7 +210,6 @@ def delete_billing_periods(
         finally:
             conn.close()
     keys = sorted({p.partition_key for p in dropped})
-    drop_billing_periods_from_lake(context, keys)
     for p in dropped:
         context.log.info(
             f"dropped {p.partition_key} {p.currency or ''}: {p.line_items} line items, "
@@ -231,6 +230,7 @@ def delete_billing_periods(
             },
         )
     )
+    drop_billing_periods_from_lake(context, keys)
 
 
 @dg.job(
