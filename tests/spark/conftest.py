@@ -20,6 +20,16 @@ from pipelines.lib.lake import export_warehouse, open_lake
 from pipelines.lib.warehouse import open_read_only
 from tests.transform.conftest import BUDGETS, built  # noqa: F401 - the DuckDB build, as tests/transform makes it
 
+# One line per mart compared (rows, largest difference), printed at the end of the run.
+PARITY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if PARITY:
+        terminalreporter.section("Spark parity")
+        for line in PARITY:
+            terminalreporter.write_line(line)
+
 
 @dataclass
 class SparkBuild:

@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.defs.transform.project import dbt_project
 from pipelines.lib import sql
+from tests.spark.conftest import PARITY
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,7 @@ def test_dbt_build_on_spark_passes(spark_build):
         if status in ("error", "fail")
     ]
     skipped = [node for node, status, _ in spark_build.results if status == "skipped"]
-    print(
+    PARITY.append(
         f"dbt build on Spark: {len(spark_build.results)} nodes in {spark_build.seconds:.0f} s, "
         f"{len(failed)} failed, {len(skipped)} skipped"
     )
@@ -128,7 +129,7 @@ def test_mart_equals_duckdb(spark_build, mart):
                 if d is not None:
                     worst = max(worst, abs(d - s))
                     assert abs(d - s) <= TOLERANCE, f"{mart} {key} {names[i]}: DuckDB {d}, Spark {s}"
-    print(f"{mart}: {len(duck_rows)} rows equal, max abs difference {worst:.3g}")
+    PARITY.append(f"{mart}: {len(duck_rows)} rows equal, largest difference {worst:.3g}")
 
 
 def _sort_key(values: tuple) -> tuple:
