@@ -87,7 +87,12 @@
     sha2({{ text }}, 256)
 {%- endmacro %}
 
-{#- Aggregate: the values of `value` joined with `separator`, ordered by `order_by` (repeats dropped when `distinct`). -#}
+{#-
+    Aggregate: the values of `value` joined with `separator`, ordered by `order_by` (repeats dropped
+    when `distinct`, then `order_by` must be the value itself); NULLs are left out. Spark 4.3's
+    listagg fails to plan inside larger queries (ClassCastException in ListAgg), so Spark sorts
+    collected structs instead.
+-#}
 {% macro ordered_string_agg(value, separator, order_by, distinct=false) -%}
     {{ return(adapter.dispatch('ordered_string_agg', 'mlcost')(value, separator, order_by, distinct)) }}
 {%- endmacro %}
@@ -98,4 +103,12 @@
 
 {% macro duckdb__ordered_string_agg(value, separator, order_by, distinct=false) -%}
     string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(value, separator, order_by, distinct=false) -%}
+    {%- if distinct -%}
+    array_join(array_sort(collect_set({{ value }})), {{ separator }})
+    {%- else -%}
+    array_join(transform(array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ value }}))), s -> s.v), {{ separator }})
+    {%- endif -%}
 {%- endmacro %}

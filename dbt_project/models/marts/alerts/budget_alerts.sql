@@ -195,7 +195,9 @@ final as (
         'budget:' || due.budget_name || ':' || {{ format_date('due.billing_period', '%Y-%m') }} || ':'
         || due.alert_kind || ':' || {{ number_text('due.threshold_pct') }}
         || case
-            when count(distinct due.billing_currency) over (partition by due.budget_name, due.billing_period) > 1
+            when
+                min(due.billing_currency) over (partition by due.budget_name, due.billing_period)
+                <> max(due.billing_currency) over (partition by due.budget_name, due.billing_period)
                 then ':' || due.billing_currency
             else ''
         end as alert_key,

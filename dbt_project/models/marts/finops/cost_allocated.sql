@@ -108,12 +108,19 @@ owner_periods as (
 
 -- The period whose owners take a period's shared cost: itself, else (a period with shared cost and
 -- no owned cost yet, like the first days of a month billing only tax) the latest earlier one.
+shared_periods as (
+    select distinct
+        billing_period,
+        billing_currency
+    from shared
+),
+
 weight_periods as (
     select
         shared_periods.billing_period,
         shared_periods.billing_currency,
         max(owner_periods.billing_period) as weight_period
-    from (select distinct billing_period, billing_currency from shared) as shared_periods
+    from shared_periods
     left join owner_periods
         on
             shared_periods.billing_currency is not distinct from owner_periods.billing_currency
