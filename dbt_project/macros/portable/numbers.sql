@@ -92,7 +92,8 @@
 {%- endmacro %}
 
 {% macro spark__format_number(expr, decimals, grouping=false) -%}
-    format_string('%{{ "," if grouping }}.{{ decimals }}f', {{ expr }})
+    {#- Java's %f takes no Spark DECIMAL: the number goes in as DOUBLE. -#}
+    format_string('%{{ "," if grouping }}.{{ decimals }}f', cast({{ expr }} as double))
 {%- endmacro %}
 
 {#- A DOUBLE as short text, like printf's %g for the values used here: 80.0 -> `80`, 92.5 -> `92.5`. -#}
