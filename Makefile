@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # a dagster.yaml: pool "duckdb" limited to 1, no telemetry).
 SETTINGS = settings="$$($(BIN)/python -m pipelines.lib.settings)" && eval "$$settings" &&
 
-.PHONY: setup browser postgres demo test dev bench bench-refresh bench-anomalies bench-forecast lint dbt-parse lock clean
+.PHONY: setup browser postgres java test-spark demo test dev bench bench-refresh bench-anomalies bench-forecast lint dbt-parse lock clean
 
 setup: $(STAMP)
 
@@ -61,6 +61,28 @@ postgres:
 	else \
 	  echo "no PostgreSQL server binaries, and no apt-get as root to install them: the PostgreSQL instance test will skip"; \
 	fi
+
+# The Spark parity test (tests/spark) needs Java: as root with apt-get (CI, this project's machines)
+# Debian's openjdk-17 is installed here when `java` is missing; elsewhere install a Java 17 yourself.
+java:
+	@if command -v java > /dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then \
+	  echo "installing Debian's openjdk-17 for the Spark parity test (log: $(VENV)/apt.log)"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless; } \
+	    > $(VENV)/apt.log 2>&1 || { tail -20 $(VENV)/apt.log; exit 1; }; \
+	else \
+	  echo "no java, and no apt-get as root to install it: install a Java 17 runtime for make test-spark"; exit 1; \
+	fi
+
+# The dbt project on a local Spark session over the lake, every mart compared with DuckDB's
+# (docs/engines.md#building-on-spark). pyspark and dbt-spark are pinned in requirements-spark.lock and
+# installed --no-deps, so dbt-core and dbt-adapters stay at requirements.lock's pins; the pipeline never
+# imports them, so `make setup` does not install them. CI runs this after `make test`.
+test-spark: setup java dbt-parse
+	$(BIN)/python -m pip install -q --no-deps -r requirements-spark.lock
+	$(BIN)/python -m pip check
+	$(BIN)/python -m pytest -q -p no:cacheprovider --spark tests/spark
 
 dbt-parse: setup
 	$(SETTINGS) cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .

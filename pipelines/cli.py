@@ -11,7 +11,7 @@ from pipelines.commands import CommandError
 from pipelines.lib import settings
 
 # sub-command name -> module under pipelines.commands exposing register(subparsers)
-COMMAND_MODULES = ("demo_data", "refresh", "periods", "sql", "alerts", "report", "demo")
+COMMAND_MODULES = ("demo_data", "refresh", "periods", "sql", "alerts", "report", "lake", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

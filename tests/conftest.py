@@ -23,6 +23,22 @@ SHARED_FIXTURE_FILES = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--spark",
+        action="store_true",
+        help="also collect tests/spark, the Spark parity build (needs Java and requirements-spark.lock; "
+        "`make test-spark` installs them and passes this)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/spark runs only under `make test-spark` (pytest --spark): `make test` never collects it."""
+    if collection_path == Path(__file__).parent / "spark" and not config.getoption("--spark"):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files with `slow` tests (dbt builds, whole pipelines) first, each in collection order: under
     xdist the longest units start at once instead of finishing last on one worker."""
@@ -98,6 +114,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "DAGSTER_PG_USERNAME",
         "DAGSTER_PG_PASSWORD",
         "DAGSTER_PG_DB",
+        # The lake is off unless a test turns it on (tests/ingest/test_lake.py).
+        "MLCOST_LAKE_URI",
         # Set by a build in this process (crash recovery's mark on dbt); restored after each test.
         PARENT_ENV,
     ):

@@ -11,16 +11,16 @@
     `USW2-MP:USW2_InputTokenCount-Units` -> `InputTokenCount-Units`.
 -#}
 {% macro bedrock_usage_type_body(usage_type) -%}
-    regexp_replace(regexp_replace(coalesce({{ usage_type }}, ''), '^[A-Z]{2,4}[0-9]{0,2}-', ''), '^MP:[A-Z0-9]+_', '')
+    {{ regex_replace(regex_replace("coalesce(" ~ usage_type ~ ", '')", "'^[A-Z]{2,4}[0-9]{0,2}-'", "''"), "'^MP:[A-Z0-9]+_'", "''") }}
 {%- endmacro %}
 
 {#- How a request was served, from the usage type: batch, flex, priority, latency_optimized or standard. -#}
 {% macro bedrock_service_tier(usage_type) -%}
     case
-        when regexp_matches({{ usage_type }}, '(?i)(^|[-_:])(million)?batch([-_]|$)|[a-z]batch(input|output|cache)') then 'batch'
-        when regexp_matches({{ usage_type }}, '(?i)[-_]flex([-_]|$)') then 'flex'
-        when regexp_matches({{ usage_type }}, '(?i)[-_]priority([-_]|$)') then 'priority'
-        when regexp_matches({{ usage_type }}, '(?i)latency-?optimized') then 'latency_optimized'
+        when {{ regex_matches(usage_type, "'(?i)(^|[-_:])(million)?batch([-_]|$)|[a-z]batch(input|output|cache)'") }} then 'batch'
+        when {{ regex_matches(usage_type, "'(?i)[-_]flex([-_]|$)'") }} then 'flex'
+        when {{ regex_matches(usage_type, "'(?i)[-_]priority([-_]|$)'") }} then 'priority'
+        when {{ regex_matches(usage_type, "'(?i)latency-?optimized'") }} then 'latency_optimized'
         else 'standard'
     end
 {%- endmacro %}
@@ -28,8 +28,8 @@
 {#- Cross-region inference: `global` (`-cross-region-global`, `_Global`), `geo`, else `in_region`. -#}
 {% macro bedrock_routing(usage_type) -%}
     case
-        when regexp_matches({{ usage_type }}, '(?i)cross-region-global|[-_]global([-_]|$)') then 'global'
-        when regexp_matches({{ usage_type }}, '(?i)cross-region-geo|[-_]geo([-_]|$)') then 'geo'
+        when {{ regex_matches(usage_type, "'(?i)cross-region-global|[-_]global([-_]|$)'") }} then 'global'
+        when {{ regex_matches(usage_type, "'(?i)cross-region-geo|[-_]geo([-_]|$)'") }} then 'geo'
         else 'in_region'
     end
 {%- endmacro %}
@@ -41,12 +41,12 @@
 -#}
 {% macro bedrock_tokens_per_unit(pricing_unit, usage_type) -%}
     case
-        when regexp_matches({{ pricing_unit }}, '(?i)^\s*1?\s*million\s+tokens?\s*$') then 1000000
-        when regexp_matches({{ pricing_unit }}, '(?i)^\s*1?\s*thousand\s+tokens?\s*$') then 1000
-        when regexp_matches({{ pricing_unit }}, '(?i)^\s*[0-9]*\s*[km]?\s*tokens?\s*$') then
-            cast(coalesce(nullif(regexp_extract({{ pricing_unit }}, '^\s*([0-9]+)', 1), ''), '1') as bigint)
-            * case lower(regexp_extract({{ pricing_unit }}, '(?i)([km])\s*tokens?\s*$', 1)) when 'k' then 1000 when 'm' then 1000000 else 1 end
-        when regexp_matches({{ pricing_unit }}, '(?i)^\s*units?\s*$') and regexp_matches({{ usage_type }}, '(?i)million[a-z]*tokens?') then 1000000
+        when {{ regex_matches(pricing_unit, "'(?i)^\s*1?\s*million\s+tokens?\s*$'") }} then 1000000
+        when {{ regex_matches(pricing_unit, "'(?i)^\s*1?\s*thousand\s+tokens?\s*$'") }} then 1000
+        when {{ regex_matches(pricing_unit, "'(?i)^\s*[0-9]*\s*[km]?\s*tokens?\s*$'") }} then
+            cast(coalesce(nullif({{ regex_extract(pricing_unit, "'^\s*([0-9]+)'", 1) }}, ''), '1') as bigint)
+            * case lower({{ regex_extract(pricing_unit, "'(?i)([km])\s*tokens?\s*$'", 1) }}) when 'k' then 1000 when 'm' then 1000000 else 1 end
+        when {{ regex_matches(pricing_unit, "'(?i)^\s*units?\s*$'") }} and {{ regex_matches(usage_type, "'(?i)million[a-z]*tokens?'") }} then 1000000
     end
 {%- endmacro %}
 
@@ -67,7 +67,7 @@
 
 {#- The ID at the end of an application inference profile's ARN (`.../application-inference-profile/x7k2m9p4q1ab`). -#}
 {% macro bedrock_inference_profile_id(resource_id) -%}
-    nullif(regexp_extract({{ resource_id }}, '(?i):application-inference-profile/([^/]+)$', 1), '')
+    nullif({{ regex_extract(resource_id, "'(?i):application-inference-profile/([^/]+)$'", 1) }}, '')
 {%- endmacro %}
 
 {#-
@@ -89,38 +89,40 @@
     this does not bring together are mapped in seeds/bedrock_model_aliases.csv.
 -#}
 {% macro bedrock_model_words(identifier) -%}
-    list_filter(
-        string_split_regex(
-            lower(
-                regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                        trim({{ identifier }}),
-                        '(?i)\s*\(amazon bedrock edition\)\s*$', ''),
-                        '^arn:[^/]*/', ''),
-                        '(?i)^(?:us|eu|apac|global|us-gov|ca|jp|au)\.', ''),
-                        '(?i)^[a-z0-9-]+\.([a-z]{3,})', '\1'),
-                        '(?i)-v[0-9]+(?::[0-9]+)?$|:[0-9]+$', ''),
-                    '(^|[-_ ])(?:[0-9]{8}|2[3-9](?:0[1-9]|1[0-2]))($|[-_ ])', '\1\2', 'g'),
-                    '([0-9])\.0([^0-9]|$)', '\1\2', 'g'),
-                    '([a-z])([A-Z])', '\1-\2', 'g'),
-                    '([A-Za-z])([0-9])', '\1-\2', 'g'),
-                    '([0-9])([A-Za-z]{2,})', '\1-\2', 'g')
-            ),
-            '[^a-z0-9]+'
-        ),
-        lambda t: t <> '' and t not in ('instruct', 'chat', 'amazon', 'bedrock', 'edition')
-    )
+    {#- Each line: a pattern, a tab, its replacement (groups as $1); applied in order, every match. -#}
+    {%- set steps -%}
+(?i)\s*\(amazon bedrock edition\)\s*$	
+^arn:[^/]*/	
+(?i)^(?:us|eu|apac|global|us-gov|ca|jp|au)\.	
+(?i)^[a-z0-9-]+\.([a-z]{3,})	$1
+(?i)-v[0-9]+(?::[0-9]+)?$|:[0-9]+$	
+(^|[-_ ])(?:[0-9]{8}|2[3-9](?:0[1-9]|1[0-2]))($|[-_ ])	$1$2
+([0-9])\.0([^0-9]|$)	$1$2
+([a-z])([A-Z])	$1-$2
+([A-Za-z])([0-9])	$1-$2
+([0-9])([A-Za-z]{2,})	$1-$2
+    {%- endset -%}
+    {%- set cleaned = namespace(sql='trim(' ~ identifier ~ ')') -%}
+    {%- for step in steps.strip().split('\n') -%}
+        {%- set parts = step.split('\t') -%}
+        {%- set cleaned.sql = regex_replace(cleaned.sql, "'" ~ parts[0] ~ "'", "'" ~ parts[1] ~ "'") -%}
+    {%- endfor -%}
+    {{ array_filter(
+        regex_split('lower(' ~ cleaned.sql ~ ')', "'[^a-z0-9]+'"),
+        't', "t <> '' and t not in ('instruct', 'chat', 'amazon', 'bedrock', 'edition')"
+    ) }}
 {%- endmacro %}
 
 {% macro bedrock_model_name(words) -%}
-    nullif(array_to_string(list_concat(
-        list_filter({{ words }}, lambda t: regexp_matches(t, '^[a-z]'))[1:1],
-        list_sort(list_distinct(list_filter(
-            {{ words }}, lambda t: regexp_matches(t, '^[a-z]')
-            and t <> list_filter({{ words }}, lambda u: regexp_matches(u, '^[a-z]'))[1]
-        ))),
-        list_filter({{ words }}, lambda t: regexp_matches(t, '^[0-9]'))
-    ), '-'), '')
+    {%- set first_word = array_first(array_filter(words, 'u', regex_matches('u', "'^[a-z]'"))) -%}
+    nullif({{ array_join(
+        'concat('
+        ~ array_head(array_filter(words, 't', regex_matches('t', "'^[a-z]'")), 1) ~ ', '
+        ~ 'array_sort(array_distinct(' ~ array_filter(words, 't', regex_matches('t', "'^[a-z]'") ~ ' and t <> ' ~ first_word) ~ ')), '
+        ~ array_filter(words, 't', regex_matches('t', "'^[0-9]'"))
+        ~ ')',
+        "'-'"
+    ) }}, '')
 {%- endmacro %}
 
 {#-
@@ -133,7 +135,7 @@
         when {{ resource_id }} ilike 'arn:aws%:bedrock:%:foundation-model/%'
             or ({{ resource_id }} ilike 'arn:aws%:bedrock:%:inference-profile/%'
                 and {{ resource_id }} not ilike '%:application-inference-profile/%')
-            then regexp_extract({{ resource_id }}, '/([^/]+)$', 1)
+            then {{ regex_extract(resource_id, "'/([^/]+)$'", 1) }}
         when {{ resource_id }} not ilike 'arn:%' and {{ resource_id }} like '%.%' then {{ resource_id }}
     end
 {%- endmacro %}
@@ -155,16 +157,16 @@
     {%- if mode == 'keep' -%}
         nullif(trim({{ principal }}), '')
     {%- else -%}
-        {%- set personal = "'h-' || left(sha256(" ~ salt ~ " || ':' || {}), 16)" if mode == 'hash' else "'*'" -%}
+        {%- set personal = "'h-' || substr(" ~ sha256_hex(salt ~ " || ':' || {}") ~ ", 1, 16)" if mode == 'hash' else "'*'" -%}
     case
         when nullif(trim({{ principal }}), '') is null then null
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:iam::[0-9]*:(role/.+|root)$') then {{ principal }}
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/.+$')
-            then regexp_extract({{ principal }}, '^(arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/)', 1)
-                || {{ personal.replace('{}', "regexp_extract(" ~ principal ~ ", '^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/(.+)$', 1)") }}
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:(iam|sts)::[0-9]*:(user|federated-user)/.+$')
-            then regexp_extract({{ principal }}, '^(arn:aws[a-z-]*:(?:iam|sts)::[0-9]*:(?:user|federated-user)/)', 1)
-                || {{ personal.replace('{}', "regexp_extract(" ~ principal ~ ", '^arn:aws[a-z-]*:(?:iam|sts)::[0-9]*:(?:user|federated-user)/(.+)$', 1)") }}
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:iam::[0-9]*:(role/.+|root)$'") }} then {{ principal }}
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/.+$'") }}
+            then {{ regex_extract(principal, "'^(arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/)'", 1) }}
+                || {{ personal.replace('{}', regex_extract(principal, "'^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/(.+)$'", 1)) }}
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:(iam|sts)::[0-9]*:(user|federated-user)/.+$'") }}
+            then {{ regex_extract(principal, "'^(arn:aws[a-z-]*:(?:iam|sts)::[0-9]*:(?:user|federated-user)/)'", 1) }}
+                || {{ personal.replace('{}', regex_extract(principal, "'^arn:aws[a-z-]*:(?:iam|sts)::[0-9]*:(?:user|federated-user)/(.+)$'", 1)) }}
         else {{ personal.replace('{}', principal) }}
     end
     {%- endif -%}
@@ -174,11 +176,11 @@
 {% macro bedrock_caller_type(principal) -%}
     case
         when nullif(trim({{ principal }}), '') is null then null
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/') then 'assumed_role'
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:iam::[0-9]*:role/') then 'role'
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:iam::[0-9]*:user/') then 'user'
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:sts::[0-9]*:federated-user/') then 'federated_user'
-        when regexp_matches({{ principal }}, '^arn:aws[a-z-]*:iam::[0-9]*:root$') then 'root'
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/'") }} then 'assumed_role'
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:iam::[0-9]*:role/'") }} then 'role'
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:iam::[0-9]*:user/'") }} then 'user'
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:sts::[0-9]*:federated-user/'") }} then 'federated_user'
+        when {{ regex_matches(principal, "'^arn:aws[a-z-]*:iam::[0-9]*:root$'") }} then 'root'
         else 'other'
     end
 {%- endmacro %}

@@ -14,6 +14,6 @@
         )
         or {{ charge_period_start_at }} is null
         or {{ charge_period_end_at }} is null
-        or {{ charge_period_end_at }} - {{ charge_period_start_at }} > interval 1 day
+        or {{ charge_period_end_at }} - {{ charge_period_start_at }} > interval '1' day
     )
 {%- endmacro %}

@@ -7,17 +7,17 @@
 {% macro instance_type(product_instance_type, usage_type) -%}
     coalesce(
         nullif(lower(trim({{ product_instance_type }})), ''),
-        nullif(regexp_extract(
-            lower({{ usage_type }}),
-            '(?:^|[:_])((?:ml\.)?[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(?:[0-9]*x?large|medium|small|micro|nano|metal(?:-[0-9]+xl)?|[0-9]+xl))',
+        nullif({{ regex_extract(
+            'lower(' ~ usage_type ~ ')',
+            "'(?:^|[:_])((?:ml\.)?[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(?:[0-9]*x?large|medium|small|micro|nano|metal(?:-[0-9]+xl)?|[0-9]+xl))'",
             1
-        ), '')
+        ) }}, '')
     )
 {%- endmacro %}
 
 {#- The instance family: `ml.p4d.24xlarge` -> `p4d`, `g5.xlarge` -> `g5`, `trn1n.32xlarge` -> `trn1n`. -#}
 {% macro instance_family(instance_type) -%}
-    nullif(regexp_extract({{ instance_type }}, '^(?:ml\.)?([a-z][a-z0-9-]*)\.', 1), '')
+    nullif({{ regex_extract(instance_type, "'^(?:ml\.)?([a-z][a-z0-9-]*)\.'", 1) }}, '')
 {%- endmacro %}
 
 {#-
@@ -29,10 +29,10 @@
 {% macro accelerator(instance_family) -%}
     case
         when {{ instance_family }} is null then null
-        when regexp_matches({{ instance_family }}, '^trn[0-9]') then 'trainium'
-        when regexp_matches({{ instance_family }}, '^inf[0-9]') then 'inferentia'
-        when regexp_matches({{ instance_family }}, '^(p|g|gr)[0-9]') then 'gpu'
-        when regexp_matches({{ instance_family }}, '^(dl|f|vt|eia)[0-9]') then 'other_accelerator'
+        when {{ regex_matches(instance_family, "'^trn[0-9]'") }} then 'trainium'
+        when {{ regex_matches(instance_family, "'^inf[0-9]'") }} then 'inferentia'
+        when {{ regex_matches(instance_family, "'^(p|g|gr)[0-9]'") }} then 'gpu'
+        when {{ regex_matches(instance_family, "'^(dl|f|vt|eia)[0-9]'") }} then 'other_accelerator'
         else 'cpu'
     end
 {%- endmacro %}
@@ -44,7 +44,7 @@
 {% macro workload_tag(tags) -%}
     lower(coalesce(
         {%- for key in var('workload_tag_keys') %}
-        nullif(trim({{ tags }}['{{ key }}']), ''),
+        nullif(trim({{ map_value(tags, "'" ~ key ~ "'") }}), ''),
         {%- endfor %}
         null
     ))
@@ -64,7 +64,7 @@
             then 'other'
         when lower(coalesce({{ service_code }}, '')) like 'amazonbedrock%'
             then 'genai'
-        when regexp_replace(lower(coalesce({{ service_code }}, '')), '^(amazon|aws)', '') in (
+        when {{ regex_replace("lower(coalesce(" ~ service_code ~ ", ''))", "'^(amazon|aws)'", "''") }} in (
             {%- for code in var('ai_service_codes') %}'{{ code | lower }}'{% if not loop.last %}, {% endif %}{% endfor -%}
         )
             then 'ai_services'

@@ -9,8 +9,8 @@
     case
         when split_part(lower({{ instance_type }}), '.', 3) in ('medium', 'large') then 2
         when split_part(lower({{ instance_type }}), '.', 3) = 'xlarge' then 4
-        when regexp_matches(split_part(lower({{ instance_type }}), '.', 3), '^[0-9]+xlarge$')
-            then 4 * cast(regexp_extract(split_part(lower({{ instance_type }}), '.', 3), '^([0-9]+)', 1) as integer)
+        when {{ regex_matches("split_part(lower(" ~ instance_type ~ "), '.', 3)", "'^[0-9]+xlarge$'") }}
+            then 4 * cast({{ regex_extract("split_part(lower(" ~ instance_type ~ "), '.', 3)", "'^([0-9]+)'", 1) }} as integer)
     end
 {%- endmacro %}
 
@@ -23,7 +23,7 @@
             case split_part(lower({{ instance_type }}), '.', 3) when '12xlarge' then 4 when 'metal' then 8 else 1 end
         when split_part(lower({{ instance_type }}), '.', 2) in ('g5', 'g6', 'g6e') then
             case split_part(lower({{ instance_type }}), '.', 3) when '12xlarge' then 4 when '24xlarge' then 4 when '48xlarge' then 8 else 1 end
-        when regexp_matches(split_part(lower({{ instance_type }}), '.', 2), '^[pg][0-9]') then null
+        when {{ regex_matches("split_part(lower(" ~ instance_type ~ "), '.', 2)", "'^[pg][0-9]'") }} then null
         else 0
     end
 {%- endmacro %}

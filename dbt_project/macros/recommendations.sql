@@ -6,7 +6,7 @@
     the same instance type differently for hosting and training.
 -#}
 {% macro sagemaker_price_kind(usage_type) -%}
-    case regexp_extract({{ usage_type }}, '([A-Za-z]+):ml\.', 1)
+    case {{ regex_extract(usage_type, "'([A-Za-z]+):ml\.'", 1) }}
         when 'Host' then 'hosting'
         when 'AsyncInf' then 'hosting'
         when 'Train' then 'training'
@@ -24,5 +24,5 @@
 
 {#- Money as text for evidence and action sentences: `$1,234.56`. -#}
 {% macro money_text(amount) -%}
-    '$' || format('{:,.2f}', cast({{ amount }} as double))
+    '$' || {{ format_number('cast(' ~ amount ~ ' as double)', 2, grouping=true) }}
 {%- endmacro %}

@@ -42,10 +42,10 @@
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         max(usage_date) as last_billed_date,
-        arg_max(nullif(model_name, 'unattributed'), effective_cost) as model_name,
-        arg_max(nullif(team, 'unattributed'), effective_cost) as team,
-        arg_max(nullif(project, 'unattributed'), effective_cost) as project,
-        arg_max(nullif(environment, 'unattributed'), effective_cost) as environment
+        max_by(nullif(model_name, 'unattributed'), effective_cost) as model_name,
+        max_by(nullif(team, 'unattributed'), effective_cost) as team,
+        max_by(nullif(project, 'unattributed'), effective_cost) as project,
+        max_by(nullif(environment, 'unattributed'), effective_cost) as environment
     from costs
     where sagemaker_resource_type = '{{ job_kind }}-job'
     group by all

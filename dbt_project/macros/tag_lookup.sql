@@ -1,5 +1,5 @@
 {#-
-    The value of the first tag whose key matches one of `aliases` (a list of lower-case keys, in
+    The value of the first tag whose key matches one of `aliases` (an array of lower-case keys, in
     priority order); empty values count as missing. Returns lower-cased, trimmed text or null.
 
     The ingesters lower-case tag keys, so an exact lookup finds them (fast: one map probe per
@@ -9,19 +9,16 @@
 {% macro tag_lookup(tags, aliases) -%}
     case
         when coalesce(cardinality({{ tags }}), 0) > 0 then lower(coalesce(
-            list_filter(
-                list_transform({{ aliases }}, lambda a: nullif(trim({{ tags }}[a]), '')),
-                lambda v: v is not null
-            )[1],
+            {{ array_first(array_filter(
+                array_transform(aliases, 'a', "nullif(trim(" ~ map_value(tags, 'a') ~ "), '')"),
+                'v', 'v is not null'
+            )) }},
             case
-                when list_bool_or(list_transform(map_keys({{ tags }}), lambda k: k <> lower(k))) then
-                    list_filter(
-                        list_transform(
-                            {{ aliases }},
-                            lambda a: nullif(trim(list_filter(map_entries({{ tags }}), lambda e: lower(e.key) = a)[1].value), '')
-                        ),
-                        lambda v: v is not null
-                    )[1]
+                when {{ array_any('map_keys(' ~ tags ~ ')', 'k', 'k <> lower(k)') }} then
+                    {{ array_first(array_filter(
+                        array_transform(aliases, 'a', "nullif(trim(" ~ map_value_ignoring_case(tags, 'a') ~ "), '')"),
+                        'v', 'v is not null'
+                    )) }}
             end
         ))
     end

@@ -8,14 +8,14 @@
 with
 
 raw_totals as (
-    select billing_period, billing_currency, sum(billed_cost) as billed_cost, sum(effective_cost) as effective_cost,
+    select billing_period, billing_currency, sum(billed_cost) as billed_cost, sum(effective_cost) as effective_cost
     from {{ source('raw', 'billing_line_items') }}
     where not is_split_cost_allocation
     group by billing_period, billing_currency
 ),
 
 mart_totals as (
-    select billing_period, billing_currency, sum(billed_cost) as billed_cost, sum(effective_cost) as effective_cost,
+    select billing_period, billing_currency, sum(billed_cost) as billed_cost, sum(effective_cost) as effective_cost
     from {{ ref('cost_by_model') }}
     group by billing_period, billing_currency
 )
@@ -26,7 +26,7 @@ select
     raw_totals.billed_cost as raw_billed_cost,
     mart_totals.billed_cost as mart_billed_cost,
     raw_totals.effective_cost as raw_effective_cost,
-    mart_totals.effective_cost as mart_effective_cost,
+    mart_totals.effective_cost as mart_effective_cost
 from raw_totals
 full outer join mart_totals
     on

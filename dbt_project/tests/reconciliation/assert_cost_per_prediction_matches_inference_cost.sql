@@ -8,13 +8,13 @@
 with
 
 per_prediction as (
-    select usage_date, billing_currency, sum(inference_cost) as inference_cost,
+    select usage_date, billing_currency, sum(inference_cost) as inference_cost
     from {{ ref('cost_per_prediction') }}
     group by usage_date, billing_currency
 ),
 
 by_model as (
-    select usage_date, billing_currency, sum(effective_cost) as inference_cost,
+    select usage_date, billing_currency, sum(effective_cost) as inference_cost
     from {{ ref('cost_by_model') }}
     where category = 'inference'
     group by usage_date, billing_currency
@@ -24,7 +24,7 @@ select
     coalesce(per_prediction.usage_date, by_model.usage_date) as usage_date,
     coalesce(per_prediction.billing_currency, by_model.billing_currency) as billing_currency,
     per_prediction.inference_cost as per_prediction_inference_cost,
-    by_model.inference_cost as by_model_inference_cost,
+    by_model.inference_cost as by_model_inference_cost
 from per_prediction
 full outer join by_model
     on

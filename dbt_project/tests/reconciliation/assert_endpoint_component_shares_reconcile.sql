@@ -10,7 +10,7 @@
 with
 
 shares as (
-    select usage_date, account_id, region, endpoint_name, sum(share) as share_total,
+    select usage_date, account_id, region, endpoint_name, sum(share) as share_total
     from {{ ref('int_endpoint_component_shares') }}
     group by all
 ),
@@ -23,7 +23,7 @@ bill as (
         sagemaker_resource_name as endpoint_name,
         billing_currency,
         sum(effective_cost) as effective_cost,
-        sum(billed_cost) as billed_cost,
+        sum(billed_cost) as billed_cost
     from {{ ref('int_line_items__daily') }}
     where sagemaker_resource_type = 'endpoint'
     group by all
@@ -37,14 +37,14 @@ attributed as (
         sagemaker_resource_name as endpoint_name,
         billing_currency,
         sum(effective_cost) as effective_cost,
-        sum(billed_cost) as billed_cost,
+        sum(billed_cost) as billed_cost
     from {{ ref('cost_attribution') }}
     where sagemaker_resource_type = 'endpoint'
     group by all
 ),
 
 component_endpoint_days as (
-    select distinct usage_date, account_id, region, endpoint_name,
+    select distinct usage_date, account_id, region, endpoint_name
     from shares
 ),
 
@@ -58,7 +58,7 @@ cost_mismatches as (
         coalesce(bill.billing_currency, attributed.billing_currency) as billing_currency,
         bill.effective_cost as bill_effective_cost,
         attributed.effective_cost as attributed_effective_cost,
-        null::double as share_total,
+        cast(null as double) as share_total
     from component_endpoint_days
     inner join bill
         on
@@ -89,9 +89,9 @@ share_mismatches as (
         region,
         endpoint_name,
         null as billing_currency,
-        null::decimal(38, 10) as bill_effective_cost,
-        null::decimal(38, 10) as attributed_effective_cost,
-        share_total,
+        cast(null as decimal(38, 10)) as bill_effective_cost,
+        cast(null as decimal(38, 10)) as attributed_effective_cost,
+        share_total
     from shares
     where abs(share_total - 1) > 1e-9
 )

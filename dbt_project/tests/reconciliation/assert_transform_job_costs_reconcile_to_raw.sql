@@ -9,14 +9,14 @@
 with
 
 per_job as (
-    select billing_currency, sum(effective_cost) as effective_cost, sum(billed_cost) as billed_cost,
+    select billing_currency, sum(effective_cost) as effective_cost, sum(billed_cost) as billed_cost
     from {{ ref('transform_job_costs') }}
     where billing_currency is not null
     group by billing_currency
 ),
 
 billed as (
-    select billing_currency, sum(effective_cost) as effective_cost, sum(billed_cost) as billed_cost,
+    select billing_currency, sum(effective_cost) as effective_cost, sum(billed_cost) as billed_cost
     from {{ source('raw', 'billing_line_items') }}
     where
         not is_split_cost_allocation
@@ -28,7 +28,7 @@ billed as (
 select
     coalesce(per_job.billing_currency, billed.billing_currency) as billing_currency,
     per_job.effective_cost as per_job_effective_cost,
-    billed.effective_cost as billed_effective_cost,
+    billed.effective_cost as billed_effective_cost
 from per_job
 full outer join billed
     on per_job.billing_currency = billed.billing_currency

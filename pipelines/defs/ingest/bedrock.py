@@ -16,6 +16,7 @@ import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.ingest.predictions import _cloudwatch, _fail, _now, _window, prediction_days
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.defs.resources import BedrockSource
 from pipelines.lib import aws, sql
 from pipelines.lib.bedrock import invocation_logs, metrics
@@ -99,6 +100,7 @@ def bedrock_invocations(
     incoming = pa.concat_tables(tables) if tables else rows_table("bedrock_invocations", [])
     with warehouse.get_connection() as conn:
         replace_window(conn, "bedrock_invocations", incoming, scopes)
+        write_tables_to_lake(context, conn, ["bedrock_invocations"])
         stored = conn.execute(
             sql.load("ingest/count_bedrock_invocations_window"), {"start_at": start, "end_at": end}
         ).fetchall()
@@ -117,11 +119,12 @@ def bedrock_invocations(
 
 
 @dg.asset(key=["raw", "principal_hash_salt"], group_name="ingest", kinds={"duckdb"}, pool="duckdb")
-def principal_hash_salt(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def principal_hash_salt(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """One row: the warehouse's random salt with which the marts pseudonymise Bedrock callers, made once and never changed (docs/genai.md)."""
     with warehouse.get_connection() as conn:
         ensure_raw_tables(conn)  # creates it when missing (sql/ingest/create_principal_hash_salt.sql)
         (rows,) = conn.execute("select count(*) from raw.principal_hash_salt").fetchone()
+        write_tables_to_lake(context, conn, ["principal_hash_salt"])
     return dg.MaterializeResult(metadata={"rows": rows})
 
 

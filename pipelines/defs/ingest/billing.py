@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import drop_billing_periods_from_lake, write_billing_period_to_lake
 from pipelines.defs.resources import BillingExport
 from pipelines.lib import settings, sql
 from pipelines.lib.billing import BillingInputError
@@ -66,6 +67,7 @@ def billing_line_items(
                 checks = conn.execute(
                     sql.load("ingest/select_billing_checks"), {"billing_period": key}
                 ).fetchone()
+                lake_path = write_billing_period_to_lake(context, conn, key, result.fingerprint)
             finally:
                 conn.close()
     except BillingInputError as exc:
@@ -91,6 +93,7 @@ def billing_line_items(
             "skipped_unchanged": result.skipped,
             "split_cost_allocation_rows": split_rows,
             "load_seconds": round(result.seconds, 3),
+            **({"lake_path": lake_path} if lake_path else {}),
         },
         check_results=[
             dg.AssetCheckResult(check_name="rows_present", passed=rows > 0, metadata={"rows": rows}),
@@ -227,6 +230,7 @@ def delete_billing_periods(
             },
         )
     )
+    drop_billing_periods_from_lake(context, keys)
 
 
 @dg.job(

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.lib import budgets as budgets_file
 from pipelines.lib import settings
 from pipelines.lib.warehouse import replace_config_rows
@@ -41,6 +42,7 @@ def budgets(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.
             rows,
             before=("ingest/add_budgets_currency",),
         )
+        write_tables_to_lake(context, conn, ["budgets"])
     context.log.info(f"loaded {len(loaded)} budgets from {path}")
     return dg.MaterializeResult(
         metadata={

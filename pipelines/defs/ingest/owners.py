@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.lib import owners as owners_file
 from pipelines.lib import settings
 from pipelines.lib.warehouse import replace_config_rows
@@ -34,6 +35,7 @@ def owner_rules(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     ]
     with warehouse.get_connection() as conn:
         replace_config_rows(conn, "ingest/delete_owner_rules", "ingest/insert_owner_rule", rows)
+        write_tables_to_lake(context, conn, ["owner_rules"])
     context.log.info(f"loaded {len(loaded)} owner rules from {path}")
     return dg.MaterializeResult(
         metadata={

@@ -16,6 +16,7 @@ import dagster as dg
 import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.defs.resources import PredictionLogs, SageMakerSource
 from pipelines.lib import aws, sql
 from pipelines.lib.sagemaker import cloudwatch
@@ -138,6 +139,7 @@ def prediction_counts(
     incoming = pa.concat_tables(tables) if tables else raw_schema("prediction_counts").empty_table()
     with warehouse.get_connection() as conn:
         replace_window(conn, "prediction_counts", incoming, scopes)
+        write_tables_to_lake(context, conn, ["prediction_counts"])
         stored = conn.execute(
             sql.load("ingest/count_prediction_counts_window"), {"start_at": start, "end_at": end}
         ).fetchall()
@@ -180,6 +182,7 @@ def endpoint_utilization(
     incoming = rows_table("endpoint_utilization", rows)
     with warehouse.get_connection() as conn:
         replace_window(conn, "endpoint_utilization", incoming, scopes)
+        write_tables_to_lake(context, conn, ["endpoint_utilization"])
 
     _fail(f"Endpoint utilization for {start:%Y-%m-%d}..{end:%Y-%m-%d}", failures)
     return dg.MaterializeResult(
@@ -228,6 +231,7 @@ def training_job_utilization(
     incoming = rows_table("training_job_utilization", rows)
     with warehouse.get_connection() as conn:
         replace_window(conn, "training_job_utilization", incoming, scopes)
+        write_tables_to_lake(context, conn, ["training_job_utilization"])
 
     _fail(f"Training job utilization for {start:%Y-%m-%d}..{end:%Y-%m-%d}", failures)
     return dg.MaterializeResult(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.defs.resources import SageMakerSource
 from pipelines.lib import aws, resource_tags
 from pipelines.lib.warehouse import ensure_raw_tables
@@ -32,6 +33,7 @@ def raw_resource_tags(
         context.log.info("SAGEMAKER_REGIONS is not set: resource tags skipped, empty table created.")
         with warehouse.get_connection() as conn:
             ensure_raw_tables(conn)
+            write_tables_to_lake(context, conn, ["resource_tags"])
             return dg.MaterializeResult(
                 metadata={"skipped": True, "rows_written": 0, "row_count": resource_tags.count(conn)}
             )
@@ -57,6 +59,7 @@ def raw_resource_tags(
         ensure_raw_tables(conn)
         written = resource_tags.write_scopes(conn, scopes) if scopes else 0
         row_count = resource_tags.count(conn)
+        write_tables_to_lake(context, conn, ["resource_tags"])
 
     if failures:
         raise dg.Failure(

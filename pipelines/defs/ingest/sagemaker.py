@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.lake import write_tables_to_lake
 from pipelines.defs.resources import SageMakerSource
 from pipelines.lib import aws
 from pipelines.lib.sagemaker import fetch
@@ -69,6 +70,7 @@ def sagemaker_metadata(
         with warehouse.get_connection() as conn:
             ensure_raw_tables(conn)
             counts = table_counts(conn)
+            write_tables_to_lake(context, conn, ALL_TABLES)
         for table in ALL_TABLES:
             yield dg.MaterializeResult(
                 asset_key=["raw", table],
@@ -106,6 +108,7 @@ def sagemaker_metadata(
     with warehouse.get_connection() as conn:
         written = write_results(conn, results, fetched_at)
         counts = table_counts(conn)
+        write_tables_to_lake(context, conn, ALL_TABLES)
 
     if failures:
         raise dg.Failure(

@@ -14,7 +14,7 @@ periods as (
         -- CUR lags and rewrites the open day: a day is complete once some line's charge period ends
         -- at or after the next midnight. Lines covering more than a day (monthly fees) say nothing.
         max(charge_period_end_at) filter (
-            where charge_period_end_at - charge_period_start_at <= interval 1 day
+            where charge_period_end_at - charge_period_start_at <= interval '1' day
         ) as covered_to_at
     from line_items
     group by billing_period
@@ -28,8 +28,8 @@ final as (
         least(
             cast(last_day(billing_period) as date),
             greatest(
-                cast(billing_period - interval 1 day as date),
-                cast(cast(covered_to_at as date) - interval 1 day as date)
+                cast(billing_period - interval '1' day as date),
+                cast(cast(covered_to_at as date) - interval '1' day as date)
             )
         ) as data_through_date
     from periods

@@ -48,7 +48,7 @@ tag_scoped as (
     inner join line_items
         on
             budgets.tag_key is not null
-            and {{ tag_lookup('line_items.tags', '[budgets.tag_key]') }} = budgets.scope_value
+            and {{ tag_lookup('line_items.tags', array_of('budgets.tag_key')) }} = budgets.scope_value
     group by all
 ),
 

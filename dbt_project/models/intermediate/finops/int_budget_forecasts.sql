@@ -58,11 +58,7 @@ bill_bounds as (
 usage_spine as (
     select
         budgets.budget_name,
-        cast(unnest(generate_series(
-            cast(bill_bounds.history_start_date as timestamp),
-            cast(bill_bounds.data_through_date as timestamp),
-            interval 1 day
-        )) as date) as usage_date
+        {{ date_series('bill_bounds.history_start_date', 'bill_bounds.data_through_date') }} as usage_date
     from budgets
     cross join bill_bounds
 ),
@@ -86,11 +82,11 @@ usage_daily as (
 weekday_medians as (
     select
         *,
-        median(cost) over same_weekday as weekday_median,
+        {{ median('cost') }} over same_weekday as weekday_median,
         count(*) over (partition by budget_name order by usage_date) as history_days
     from usage_daily
     window same_weekday as (
-        partition by budget_name, dayofweek(usage_date)
+        partition by budget_name, extract(dow from usage_date)
         order by usage_date
         rows between {{ weekday_weeks - 1 }} preceding and current row
     )
@@ -110,7 +106,7 @@ trailing_stats as (
     select
         *,
         avg(excess) over excess_window as mean_excess,
-        median(cost) over trailing_window as window_median,
+        {{ median('cost') }} over trailing_window as window_median,
         stddev_samp(residual) over trailing_window as residual_sd
     from residuals
     window
@@ -135,11 +131,7 @@ as_of_dates as (
         periods.days_in_period,
         periods.period_end_date,
         periods.data_through_date as period_data_through_date,
-        cast(unnest(generate_series(
-            cast(periods.billing_period - interval 1 day as timestamp),
-            cast(periods.data_through_date as timestamp),
-            interval 1 day
-        )) as date) as as_of_date
+        {{ date_series("cast(periods.billing_period - interval '1' day as date)", 'periods.data_through_date') }} as as_of_date
     from budgets
     cross join periods
 ),
@@ -152,8 +144,8 @@ last_week as (
         as_of_dates.budget_name,
         as_of_dates.billing_period,
         as_of_dates.as_of_date,
-        date_diff('day', as_of_dates.as_of_date, as_of_dates.period_end_date) as days_remaining,
-        cast(unnest(range(7)) as integer) as days_back
+        {{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }} as days_remaining,
+        {{ integer_series(0, 6) }} as days_back
     from as_of_dates
 ),
 
@@ -164,7 +156,7 @@ remaining_usage as (
         last_week.as_of_date,
         sum(
             (
-                (last_week.days_remaining // 7)
+                {{ integer_divide('last_week.days_remaining', 7) }}
                 + case when 6 - last_week.days_back < last_week.days_remaining % 7 then 1 else 0 end
             ) * coalesce(weekday.weekday_median, as_of_stats.window_median)
         ) as remaining_weekday_usage
@@ -234,7 +226,7 @@ month_level_forecast as (
     left join month_level_by_period as previous_month
         on
             as_of_dates.budget_name = previous_month.budget_name
-            and previous_month.billing_period = cast(as_of_dates.billing_period - interval 1 month as date)
+            and previous_month.billing_period = cast(as_of_dates.billing_period - interval '1' month as date)
             and types.month_level_charge_type = previous_month.month_level_charge_type
     group by all
 ),
@@ -269,8 +261,8 @@ final as (
         as_of_dates.budget_name,
         as_of_dates.billing_period,
         as_of_dates.as_of_date,
-        date_diff('day', as_of_dates.billing_period, as_of_dates.as_of_date) + 1 as days_elapsed,
-        date_diff('day', as_of_dates.as_of_date, as_of_dates.period_end_date) as days_remaining,
+        {{ datetime_diff('day', 'as_of_dates.billing_period', 'as_of_dates.as_of_date') }} + 1 as days_elapsed,
+        {{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }} as days_remaining,
         -- Days of daily-usage history behind the forecast (earlier months included).
         coalesce(trailing_stats.history_days, 0) as history_days,
         cast(usage_to_date.usage_cost as decimal(38, 10)) as usage_cost_to_date,
@@ -278,13 +270,13 @@ final as (
         cast(coalesce(month_level.month_level_forecast_cost, 0) as decimal(38, 10)) as month_level_forecast_cost,
         cast(
             coalesce(remaining_usage.remaining_weekday_usage, 0)
-            + coalesce(trailing_stats.mean_excess, 0) * date_diff('day', as_of_dates.as_of_date, as_of_dates.period_end_date)
+            + coalesce(trailing_stats.mean_excess, 0) * {{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }}
             as decimal(38, 10)
         ) as usage_forecast_remaining_cost,
         -- Half the width of the prediction interval (DOUBLE: a statistical spread, not money).
         {{ interval_z }} * coalesce(trailing_stats.residual_sd, 0) * sqrt(
-            date_diff('day', as_of_dates.as_of_date, as_of_dates.period_end_date)
-            + pow(date_diff('day', as_of_dates.as_of_date, as_of_dates.period_end_date), 2) / {{ window_days }}
+            {{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }}
+            + pow({{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }}, 2) / {{ window_days }}
         ) as interval_half_width
     from as_of_dates
     inner join usage_to_date

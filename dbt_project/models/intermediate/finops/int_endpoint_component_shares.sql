@@ -90,14 +90,14 @@ component_days as (
         components.min_memory_required_mb,
         greatest(
             0,
-            date_diff(
+            {{ datetime_diff(
                 'second',
-                greatest(cast(endpoint_days.usage_date as timestamp), coalesce(components.created_at, cast(endpoint_days.usage_date as timestamp))),
-                least(
-                    cast(endpoint_days.usage_date as timestamp) + interval 1 day,
-                    coalesce(components.deleted_at, cast(endpoint_days.usage_date as timestamp) + interval 1 day)
-                )
-            )
+                'greatest(cast(endpoint_days.usage_date as timestamp), coalesce(components.created_at, cast(endpoint_days.usage_date as timestamp)))',
+                "least(
+                    cast(endpoint_days.usage_date as timestamp) + interval '1' day,
+                    coalesce(components.deleted_at, cast(endpoint_days.usage_date as timestamp) + interval '1' day)
+                )"
+            ) }}
         ) / 3600.0 as component_hours
     from endpoint_days
     inner join components

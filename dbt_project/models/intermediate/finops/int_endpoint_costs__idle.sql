@@ -28,7 +28,7 @@ utilization as (
 
 endpoint_lines as (
     select
-        row_number() over () as line_key,
+        {{ row_key() }} as line_key,
         usage_date,
         sagemaker_resource_name as endpoint_name,
         resource_account_id as account_id,
@@ -44,7 +44,7 @@ endpoint_lines as (
                 then usage_quantity
         end as instance_hours,
         coalesce(date_trunc('hour', charge_period_start_at), cast(usage_date as timestamp)) as covered_from_at,
-        coalesce(charge_period_end_at, cast(usage_date as timestamp) + interval 1 day) as covered_to_at
+        coalesce(charge_period_end_at, cast(usage_date as timestamp) + interval '1' day) as covered_to_at
     from line_items
     where sagemaker_resource_type = 'endpoint' and category = 'inference'
 ),
@@ -52,8 +52,8 @@ endpoint_lines as (
 line_hours as (
     select
         *,
-        cast(greatest(1, ceil(date_diff('second', covered_from_at, covered_to_at) / 3600.0)) as bigint) as hours_covered,
-        unnest(generate_series(covered_from_at, covered_to_at - interval 1 microsecond, interval 1 hour)) as hour_start_at
+        cast(greatest(1, ceil({{ datetime_diff('second', 'covered_from_at', 'covered_to_at') }} / 3600.0)) as bigint) as hours_covered,
+        {{ hour_series('covered_from_at', 'covered_to_at') }} as hour_start_at
     from endpoint_lines
 ),
 
@@ -193,7 +193,15 @@ endpoint_days as (
 
 final as (
     select
-        * exclude (idle_cost),
+        usage_date,
+        account_id,
+        region,
+        endpoint_name,
+        billing_currency,
+        endpoint_cost,
+        instance_hours,
+        utilization_pct,
+        idle_basis,
         cast(idle_cost as decimal(38, 10)) as idle_cost,
         cast(endpoint_cost - idle_cost as decimal(38, 10)) as usage_cost
     from endpoint_days

@@ -53,7 +53,7 @@ variant_weights as (
 
 variant_shares as (
     select
-        null::date as usage_date,
+        cast(null as date) as usage_date,
         endpoint_name,
         account_id,
         region,

@@ -45,7 +45,7 @@ tagged_resources as (
         region,
         training_job_name as resource_name,
         tags,
-        null::varchar as metadata_model_name,
+        cast(null as {{ dbt.type_string() }}) as metadata_model_name,
         'sagemaker_training_job' as attribution_source
     from training_jobs
     union all
@@ -55,7 +55,7 @@ tagged_resources as (
         region,
         processing_job_name as resource_name,
         tags,
-        null::varchar as metadata_model_name,
+        cast(null as {{ dbt.type_string() }}) as metadata_model_name,
         'sagemaker_processing_job' as attribution_source
     from processing_jobs
     union all
@@ -75,7 +75,7 @@ tagged_resources as (
         region,
         notebook_instance_name as resource_name,
         tags,
-        null::varchar as metadata_model_name,
+        cast(null as {{ dbt.type_string() }}) as metadata_model_name,
         'sagemaker_notebook' as attribution_source
     from notebooks
 ),
@@ -86,10 +86,10 @@ tagged_resources as (
 studio_keys as (
     select
         *,
-        'studio:' || nullif(lower(split_part(coalesce(tags['sagemaker:user-profile-arn'], tags['sagemaker:space-arn']), '/', 2)), '')
-        || '/' || nullif(lower(split_part(coalesce(tags['sagemaker:user-profile-arn'], tags['sagemaker:space-arn']), '/', 3)), '')
+        'studio:' || nullif(lower(split_part(coalesce({{ map_value('tags', "'sagemaker:user-profile-arn'") }}, {{ map_value('tags', "'sagemaker:space-arn'") }}), '/', 2)), '')
+        || '/' || nullif(lower(split_part(coalesce({{ map_value('tags', "'sagemaker:user-profile-arn'") }}, {{ map_value('tags', "'sagemaker:space-arn'") }}), '/', 3)), '')
             as launcher_key,
-        'studio:' || nullif(lower(split_part(tags['sagemaker:domain-arn'], '/', 2)), '') as domain_key
+        'studio:' || nullif(lower(split_part({{ map_value('tags', "'sagemaker:domain-arn'") }}, '/', 2)), '') as domain_key
     from tagged_resources
 ),
 

@@ -7,10 +7,22 @@ aliases as (
 
 final as (
     select
-        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'model_name'), []::varchar[]) as model_name_aliases,
-        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'team'), []::varchar[]) as team_aliases,
-        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'project'), []::varchar[]) as project_aliases,
-        coalesce(list(lower(trim(alias)) order by priority, alias) filter (where lower(attribute) = 'environment'), []::varchar[]) as environment_aliases
+        coalesce(
+            {{ ordered_array_agg('lower(trim(alias))', ['priority', 'alias'], where="lower(attribute) = 'model_name'") }},
+            {{ empty_array(dbt.type_string()) }}
+        ) as model_name_aliases,
+        coalesce(
+            {{ ordered_array_agg('lower(trim(alias))', ['priority', 'alias'], where="lower(attribute) = 'team'") }},
+            {{ empty_array(dbt.type_string()) }}
+        ) as team_aliases,
+        coalesce(
+            {{ ordered_array_agg('lower(trim(alias))', ['priority', 'alias'], where="lower(attribute) = 'project'") }},
+            {{ empty_array(dbt.type_string()) }}
+        ) as project_aliases,
+        coalesce(
+            {{ ordered_array_agg('lower(trim(alias))', ['priority', 'alias'], where="lower(attribute) = 'environment'") }},
+            {{ empty_array(dbt.type_string()) }}
+        ) as environment_aliases
     from aliases
 )
 

@@ -7,7 +7,7 @@
 --     are the caller's IAM principal tags (`iamPrincipal/team` on the bill), else 'unattributed';
 --   caller: line_item_iam_principal as var('bedrock_principal_identifiers') allows (macro bedrock_caller).
 -- Token lines get their tokens in the pricing unit normalised to tokens (tokens_billed).
-{%- set application_keys = "['" ~ (var('bedrock_application_tag_keys') | map('lower') | join("', '")) ~ "']" %}
+{%- set application_keys = array_of("'" ~ (var('bedrock_application_tag_keys') | map('lower') | join("', '")) ~ "'") %}
 
 with
 

@@ -60,7 +60,7 @@ worded as (
         (
             select min(aliases.model_name)
             from aliases
-            where regexp_matches(per_model_id.model_id, '(?i)' || aliases.pattern)
+            where {{ regex_matches('per_model_id.model_id', "'(?i)' || aliases.pattern") }}
         ) as alias_model_name
     from per_model_id
     left join resources
@@ -92,7 +92,7 @@ final as (
             else 'unattributed'
         end as application,
         case when resource_kind = 'provisioned_model' then 'provisioned_throughput' else 'on_demand' end as pricing_model,
-        string_agg(distinct source, ',' order by source) as token_source,
+        {{ ordered_string_agg('source', "','", 'source', distinct=true) }} as token_source,
         cast(sum(invocations) as bigint) as invocations,
         cast(sum(input_tokens) as bigint) as input_tokens,
         cast(sum(output_tokens) as bigint) as output_tokens,

@@ -38,10 +38,10 @@ matched as (
         patterns.priority as pattern_priority,
         patterns.usage_kind,
         patterns.token_direction,
-        nullif(regexp_extract(usage_types.usage_type_body, '(?i)' || patterns.pattern, 1), '') as usage_type_model
+        nullif({{ regex_extract('usage_types.usage_type_body', "'(?i)' || patterns.pattern", 1) }}, '') as usage_type_model
     from usage_types
     left join patterns
-        on regexp_matches(usage_types.usage_type_body, '(?i)' || patterns.pattern)
+        on {{ regex_matches('usage_types.usage_type_body', "'(?i)' || patterns.pattern") }}
     qualify row_number() over (
         partition by usage_types.service_code, usage_types.service_name, usage_types.usage_type, usage_types.resource_id
         order by patterns.priority nulls last
@@ -84,7 +84,7 @@ worded as (
         (
             select min(aliases.model_name)
             from aliases
-            where regexp_matches(identified.model_identifier, '(?i)' || aliases.pattern)
+            where {{ regex_matches('identified.model_identifier', "'(?i)' || aliases.pattern") }}
         ) as alias_model_name
     from identified
 ),
@@ -110,8 +110,8 @@ final as (
         pattern_priority,
         {{ bedrock_service_tier('usage_type') }} as service_tier,
         {{ bedrock_routing('usage_type') }} as routing,
-        regexp_matches(usage_type, '(?i)custom-model') as is_custom_model,
-        regexp_matches(usage_type, '(?i)long-?context|long-ctx') as is_long_context,
+        {{ regex_matches('usage_type', "'(?i)custom-model'") }} as is_custom_model,
+        {{ regex_matches('usage_type', "'(?i)long-?context|long-ctx'") }} as is_long_context,
         resource_kind,
         inference_profile_id,
         model_source,

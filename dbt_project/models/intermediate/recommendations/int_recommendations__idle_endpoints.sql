@@ -28,9 +28,9 @@ endpoint_costs as (
         costs.resource_region as region,
         costs.endpoint_name,
         any_value(costs.resource_id) as resource_id,
-        arg_max(costs.model_name, costs.effective_cost) as model_name,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.model_name, costs.effective_cost) as model_name,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         sum(costs.effective_cost) as current_cost,
         count(distinct costs.usage_date) as billed_days,
         max(costs.usage_date) as last_billed_date,
@@ -123,7 +123,7 @@ final as (
         model_name,
         team,
         project,
-        'no invocations in the last {{ idle_days }} days to ' || cast(data_through_date as varchar)
+        'no invocations in the last {{ idle_days }} days to ' || cast(data_through_date as {{ dbt.type_string() }})
         || case when measured_hours > 0 then ' (' || measured_hours || ' hours counted)' else ' (no count for it: check that its invocations are ingested)' end
         || '; billed ' || billed_days || ' days this period' as evidence,
         current_cost,

@@ -30,14 +30,14 @@ days as (
         -- A Studio app is named by its path (domain/user or space/type/name), not its domain alone.
         any_value(
             case
-                when costs.sagemaker_resource_type = 'app' then regexp_extract(costs.resource_id, ':app/(.+)$', 1)
+                when costs.sagemaker_resource_type = 'app' then {{ regex_extract('costs.resource_id', "':app/(.+)$'", 1) }}
                 else costs.sagemaker_resource_name
             end
         ) as resource_name,
         any_value(costs.instance_type) as instance_type,
-        arg_max(costs.model_name, costs.effective_cost) as model_name,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.model_name, costs.effective_cost) as model_name,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         sum(costs.usage_quantity) as instance_hours,
         sum(costs.effective_cost) as cost,
         any_value(periods.data_through_date) as data_through_date,
@@ -85,9 +85,9 @@ resources as (
         any_value(resource_type) as resource_type,
         any_value(resource_name) as resource_name,
         any_value(instance_type) as instance_type,
-        arg_max(model_name, cost) as model_name,
-        arg_max(team, cost) as team,
-        arg_max(project, cost) as project,
+        max_by(model_name, cost) as model_name,
+        max_by(team, cost) as team,
+        max_by(project, cost) as project,
         sum(cost) as current_cost,
         sum(cost) filter (where is_full_day) as full_day_cost,
         count(*) as billed_days,

@@ -64,7 +64,7 @@ final as (
         billing_currency,
         hourly_rate,
         'bill' as rate_source,
-        instance_type || ' at $' || format('{:.4f}', hourly_rate) || '/h (this bill''s on-demand rate)' as rate_note
+        instance_type || ' at $' || {{ format_number('hourly_rate', 4) }} || '/h (this bill''s on-demand rate)' as rate_note
     from bill_rates
     union all
     select
@@ -74,8 +74,8 @@ final as (
         listed_rates.billing_currency,
         listed_rates.hourly_rate,
         'price_list' as rate_source,
-        listed_rates.instance_type || ' at $' || format('{:.4f}', listed_rates.hourly_rate)
-        || '/h (AWS public price, ' || listed_rates.source_url || ', ' || cast(listed_rates.price_date as varchar) || ')' as rate_note
+        listed_rates.instance_type || ' at $' || {{ format_number('listed_rates.hourly_rate', 4) }}
+        || '/h (AWS public price, ' || listed_rates.source_url || ', ' || cast(listed_rates.price_date as {{ dbt.type_string() }}) || ')' as rate_note
     from listed_rates
     where not exists (
         select 1 from bill_rates

@@ -28,9 +28,9 @@ endpoint_costs as (
         costs.resource_account_id as account_id,
         costs.resource_region as region,
         costs.endpoint_name,
-        arg_max(costs.model_name, costs.effective_cost) as model_name,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.model_name, costs.effective_cost) as model_name,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         sum(costs.effective_cost) as current_cost,
         sum(costs.usage_quantity) filter (where {{ sagemaker_price_kind('costs.usage_type') }} = 'hosting') as instance_hours,
         -- Asynchronous endpoints queue requests and cannot join a multi-model endpoint.
@@ -89,14 +89,15 @@ groups as (
         billing_currency,
         account_id,
         region,
-        string_agg(endpoint_name, ', ' order by endpoint_name) as endpoint_names,
-        string_agg(distinct model_name, ', ' order by model_name) as model_names,
-        string_agg(distinct team, ', ' order by team) as teams,
-        string_agg(distinct project, ', ' order by project) as projects,
-        string_agg(
-            endpoint_name || ' ' || format('{:.0f}', invocations_per_instance_hour) || '/instance-hour', ', '
-            order by endpoint_name
-        ) as traffic,
+        {{ ordered_string_agg('endpoint_name', "', '", 'endpoint_name') }} as endpoint_names,
+        {{ ordered_string_agg('model_name', "', '", 'model_name', distinct=true) }} as model_names,
+        {{ ordered_string_agg('team', "', '", 'team', distinct=true) }} as teams,
+        {{ ordered_string_agg('project', "', '", 'project', distinct=true) }} as projects,
+        {{ ordered_string_agg(
+            "endpoint_name || ' ' || " ~ format_number('invocations_per_instance_hour', 0) ~ " || '/instance-hour'",
+            "', '",
+            'endpoint_name'
+        ) }} as traffic,
         count(*) as endpoints,
         sum(current_cost) as current_cost,
         sum(current_monthly_cost) as current_monthly_cost,
@@ -113,7 +114,7 @@ final as (
         'multi_model_endpoint' as recommendation_type,
         account_id,
         region,
-        cast(null as varchar) as resource_id,
+        cast(null as {{ dbt.type_string() }}) as resource_id,
         endpoint_names as resource_name,
         '' as finding_detail,
         model_names as model_name,

@@ -28,12 +28,12 @@ buckets as (
         costs.sub_account_id as account_id,
         costs.region,
         costs.resource_id,
-        arg_max(costs.model_name, costs.effective_cost) as model_name,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.model_name, costs.effective_cost) as model_name,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         sum(costs.effective_cost) as current_cost,
         sum(costs.usage_quantity) as gb_months,
-        any_value(periods.data_through_date - periods.billing_period + 1) as window_days,
+        any_value({{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1) as window_days,
         any_value(periods.days_in_period) as days_in_period
     from costs
     inner join periods
@@ -80,17 +80,17 @@ final as (
         never_shrank.model_name,
         never_shrank.team,
         never_shrank.project,
-        'S3 Standard storage grew ' || format('{:.1f}', 100 * (never_shrank.stored_gb / never_shrank.previous_gb - 1))
-        || '% to ' || format('{:,.0f}', never_shrank.stored_gb) || ' GB (threshold {{ min_growth }}%) and never shrank' as evidence,
+        'S3 Standard storage grew ' || {{ format_number('100 * (never_shrank.stored_gb / never_shrank.previous_gb - 1)', 1) }}
+        || '% to ' || {{ format_number('never_shrank.stored_gb', 0, grouping=true) }} || ' GB (threshold {{ min_growth }}%) and never shrank' as evidence,
         never_shrank.current_cost,
         {{ monthly_amount('never_shrank.current_cost', 'never_shrank.window_days', 'never_shrank.days_in_period') }} as current_monthly_cost,
         cast(
             never_shrank.previous_gb * greatest(0, never_shrank.standard_rate - cast(price_list.price as double))
             as decimal(38, 10)
         ) as estimated_monthly_savings,
-        'bill: this bucket''s Standard rate $' || format('{:.4f}', never_shrank.standard_rate)
-        || '/GB-month; price_list: Standard-IA $' || format('{:.4f}', cast(price_list.price as double))
-        || '/GB-month (' || price_list.source_url || ', ' || cast(price_list.price_date as varchar) || ')' as savings_basis,
+        'bill: this bucket''s Standard rate $' || {{ format_number('never_shrank.standard_rate', 4) }}
+        || '/GB-month; price_list: Standard-IA $' || {{ format_number('cast(price_list.price as double)', 4) }}
+        || '/GB-month (' || price_list.source_url || ', ' || cast(price_list.price_date as {{ dbt.type_string() }}) || ')' as savings_basis,
         'low' as confidence,
         'Add a lifecycle rule to bucket ' || never_shrank.resource_id
         || ': objects older than 30 days to S3 Standard-IA (or Intelligent-Tiering).' as action
@@ -100,7 +100,7 @@ final as (
     where
         never_shrank.has_only_grown
         and never_shrank.previous_gb > 0
-        and never_shrank.previous_period = never_shrank.billing_period - interval 1 month
+        and never_shrank.previous_period = never_shrank.billing_period - interval '1' month
         and 100 * (never_shrank.stored_gb / never_shrank.previous_gb - 1) >= {{ min_growth }}
 )
 

@@ -54,7 +54,7 @@ accounts as (
         sum(on_demand_days.cost) as current_cost,
         count(*) as days_with_cost,
         min(on_demand_days.cost) as lowest_day_cost,
-        any_value(periods.data_through_date - periods.billing_period + 1) as window_days,
+        any_value({{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1) as window_days,
         any_value(periods.days_in_period) as days_in_period
     from on_demand_days
     inner join periods on on_demand_days.billing_period = periods.billing_period
@@ -81,13 +81,13 @@ final as (
         billing_currency,
         'savings_plan' as recommendation_type,
         billing_account_id as account_id,
-        cast(null as varchar) as region,
-        cast(null as varchar) as resource_id,
+        cast(null as {{ dbt.type_string() }}) as region,
+        cast(null as {{ dbt.type_string() }}) as resource_id,
         'SageMaker on-demand usage of billing account ' || billing_account_id as resource_name,
         '' as finding_detail,
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as team,
-        cast(null as varchar) as project,
+        cast(null as {{ dbt.type_string() }}) as model_name,
+        cast(null as {{ dbt.type_string() }}) as team,
+        cast(null as {{ dbt.type_string() }}) as project,
         'on-demand SageMaker instances never below ' || {{ money_text('steady_hourly') }} || '/hour on '
         || window_days || ' days (threshold $' || '{{ min_hourly }}' || '/hour)' as evidence,
         current_cost,
@@ -95,7 +95,7 @@ final as (
         cast(steady_hourly * plan_discount * 24 * days_in_period as decimal(38, 10)) as estimated_monthly_savings,
         case
             when is_own_discount
-                then 'bill: this account''s Savings Plan discount on SageMaker, ' || format('{:.1f}', 100 * plan_discount) || '%'
+                then 'bill: this account''s Savings Plan discount on SageMaker, ' || {{ format_number('100 * plan_discount', 1) }} || '%'
             else 'default: {{ default_discount }}% Savings Plan discount (RECOMMENDATIONS_SAVINGS_PLAN_DEFAULT_DISCOUNT_PCT)'
         end as savings_basis,
         case when is_own_discount then 'medium' else 'low' end as confidence,

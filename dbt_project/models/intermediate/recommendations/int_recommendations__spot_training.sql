@@ -39,12 +39,12 @@ on_demand as (
         costs.resource_region as region,
         costs.model_name,
         costs.instance_type,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         count(distinct costs.resource_id) as jobs,
         sum(costs.effective_cost) as current_cost,
         sum(costs.usage_quantity) as instance_hours,
-        any_value(periods.data_through_date - periods.billing_period + 1) as window_days,
+        any_value({{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1) as window_days,
         any_value(periods.days_in_period) as days_in_period
     from costs
     inner join periods
@@ -74,13 +74,13 @@ final as (
         'managed_spot_training' as recommendation_type,
         account_id,
         region,
-        cast(null as varchar) as resource_id,
+        cast(null as {{ dbt.type_string() }}) as resource_id,
         model_name || ' training on ' || instance_type as resource_name,
         model_name || '|' || instance_type as finding_detail,
         model_name,
         team,
         project,
-        jobs || ' on-demand training jobs, ' || format('{:.1f}', instance_hours) || ' instance hours of '
+        jobs || ' on-demand training jobs, ' || {{ format_number('instance_hours', 1) }} || ' instance hours of '
         || instance_type || ' this period' as evidence,
         current_cost,
         current_monthly_cost,
@@ -88,7 +88,7 @@ final as (
         case
             when spot_jobs is not null
                 then
-                    'bill: this account''s managed spot saving, ' || format('{:.1f}', 100 * spot_discount)
+                    'bill: this account''s managed spot saving, ' || {{ format_number('100 * spot_discount', 1) }}
                     || '% over its ' || spot_jobs || ' spot training jobs'
             else 'default: {{ default_discount }}% spot saving (RECOMMENDATIONS_SPOT_DEFAULT_DISCOUNT_PCT); the bill has no managed spot training'
         end as savings_basis,

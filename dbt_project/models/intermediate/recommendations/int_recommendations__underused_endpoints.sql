@@ -35,9 +35,9 @@ endpoint_costs as (
         costs.endpoint_name,
         costs.instance_type,
         any_value(costs.resource_id) as resource_id,
-        arg_max(costs.model_name, costs.effective_cost) as model_name,
-        arg_max(costs.team, costs.effective_cost) as team,
-        arg_max(costs.project, costs.effective_cost) as project,
+        max_by(costs.model_name, costs.effective_cost) as model_name,
+        max_by(costs.team, costs.effective_cost) as team,
+        max_by(costs.project, costs.effective_cost) as project,
         sum(costs.effective_cost) as current_cost,
         count(distinct costs.usage_date) as billed_days,
         max(costs.usage_date) as last_billed_date,
@@ -64,7 +64,7 @@ usage_p95 as (
         any_value(utilization.utilization_metric) as utilization_metric,
         max(utilization.instance_count) as instance_count,
         count(*) as measured_hours,
-        quantile_cont(utilization.utilization, 0.95) as p95_utilization
+        {{ percentile_cont('utilization.utilization', 0.95) }} as p95_utilization
     from utilization
     inner join periods
         on utilization.usage_date between periods.billing_period and periods.data_through_date
@@ -117,10 +117,10 @@ smaller as (
         candidates.region,
         candidates.endpoint_name,
         candidates.instance_type,
-        arg_min(rates.instance_type, rates.hourly_rate) as smaller_instance_type,
+        min_by(rates.instance_type, rates.hourly_rate) as smaller_instance_type,
         min(rates.hourly_rate) as smaller_rate,
-        arg_min(rates.rate_note, rates.hourly_rate) as smaller_rate_note,
-        arg_min(rates.rate_source, rates.hourly_rate) as smaller_rate_source
+        min_by(rates.rate_note, rates.hourly_rate) as smaller_rate_note,
+        min_by(rates.rate_source, rates.hourly_rate) as smaller_rate_source
     from candidates
     inner join rates
         on
@@ -172,7 +172,7 @@ final as (
         team,
         project,
         'p95 ' || replace(utilization_metric, 'Utilization', '') || ' utilization '
-        || format('{:.1f}', 100 * p95_utilization) || '% (threshold {{ p95_pct }}%) over ' || measured_hours
+        || {{ format_number('100 * p95_utilization', 1) }} || '% (threshold {{ p95_pct }}%) over ' || measured_hours
         || ' measured hours on ' || instance_count || ' x ' || instance_type as evidence,
         current_cost,
         current_monthly_cost,

@@ -20,7 +20,7 @@ untagged as (
         coverage.*,
         -- An ARN's resource part (`notebook-instance/scratch-gpu-3`); other IDs as they are.
         case when coverage.resource_id like 'arn:%' then split_part(coverage.resource_id, ':', 6) else coverage.resource_id end as short_name,
-        {{ monthly_amount('coverage.untagged_cost', 'periods.data_through_date - periods.billing_period + 1', 'periods.days_in_period') }} as current_monthly_cost
+        {{ monthly_amount('coverage.untagged_cost', datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') ~ ' + 1', 'periods.days_in_period') }} as current_monthly_cost
     from coverage
     inner join periods on coverage.billing_period = periods.billing_period
     -- Lines without a resource ID (tax, support, fees) cannot carry a tag.
@@ -33,15 +33,15 @@ final as (
         billing_currency,
         'untagged_spend' as recommendation_type,
         sub_account_id as account_id,
-        cast(null as varchar) as region,
+        cast(null as {{ dbt.type_string() }}) as region,
         resource_id,
         short_name as resource_name,
         '' as finding_detail,
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as team,
-        cast(null as varchar) as project,
+        cast(null as {{ dbt.type_string() }}) as model_name,
+        cast(null as {{ dbt.type_string() }}) as team,
+        cast(null as {{ dbt.type_string() }}) as project,
         service_name || ': ' || {{ money_text('untagged_cost') }} || ' this period without a model or team tag on the bill ('
-        || format('{:.0f}', untagged_pct) || '% of its cost; rank ' || untagged_rank || ' in marts.tag_coverage)' as evidence,
+        || {{ format_number('untagged_pct', 0) }} || '% of its cost; rank ' || untagged_rank || ' in marts.tag_coverage)' as evidence,
         untagged_cost as current_cost,
         current_monthly_cost,
         cast(null as decimal(38, 10)) as estimated_monthly_savings,

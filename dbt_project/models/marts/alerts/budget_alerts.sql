@@ -23,6 +23,14 @@
     {{ exceptions.raise_compiler_error("dbt var budget_forecast_bound must be low or point, not '" ~ forecast_bound ~ "'") }}
 {%- endif %}
 {%- set closing_days = var('budget_closing_days', 5) %}
+{#- What each of top_drivers' entries holds: [name, expression over ranked_drivers, type]. -#}
+{%- set driver_fields = [
+    ['name', 'driver_name', dbt.type_string()],
+    ['cost', 'driver_cost', 'decimal(38, 10)'],
+    ['share_pct', 'round(100 * driver_cost / nullif(actual_cost, 0), 1)', 'double'],
+    ['previous_cost', 'previous_cost', 'decimal(38, 10)'],
+    ['change_cost', 'driver_cost - previous_cost', 'decimal(38, 10)'],
+] %}
 
 with
 
@@ -39,7 +47,7 @@ as_of as (
         {% if as_of_date -%}
             cast('{{ as_of_date }}' as date)
         {%- else -%}
-            cast(timezone('UTC', now()) as date)
+            {{ utc_today() }}
         {%- endif %} as as_of_date
 ),
 
@@ -49,16 +57,16 @@ as_of as (
 -- month never pages anyone.
 open_projections as (
     select
-        projections.*,
+        {{ star_except('projections', ['days_elapsed']) }},
         as_of.as_of_date,
         projections.billing_period < cast(date_trunc('month', as_of.as_of_date) as date) as is_final_figure,
-        date_diff('day', projections.billing_period, projections.data_through_date) + 1 as days_elapsed
+        {{ datetime_diff('day', 'projections.billing_period', 'projections.data_through_date') }} + 1 as days_elapsed
     from projections
     cross join as_of
     where
         projections.billing_period = cast(date_trunc('month', as_of.as_of_date) as date)
         or (
-            projections.billing_period = cast(date_trunc('month', as_of.as_of_date) - interval 1 month as date)
+            projections.billing_period = cast(date_trunc('month', as_of.as_of_date) - interval '1' month as date)
             and as_of.as_of_date <= cast(last_day(projections.billing_period) as date) + {{ closing_days }}
         )
 ),
@@ -69,15 +77,16 @@ trusted as (
     select
         *,
         case
-            when is_final_figure then cast([] as double[])
+            when is_final_figure then {{ empty_array('double') }}
             when days_elapsed < {{ forecast_min_days }} or coalesce(history_days, 0) < {{ forecast_min_history_days }}
-                then cast([] as double[])
+                then {{ empty_array('double') }}
             when budget_amount = 0 then crossed_forecast_thresholds
-            else list_filter(
-                crossed_forecast_thresholds,
-                lambda t: {% if forecast_bound == 'low' %}coalesce(projected_low, projected_cost){% else %}projected_cost{% endif %} * 100
-                >= budget_amount * cast(t as decimal(18, 6))
-            )
+            else {{ array_filter(
+                'crossed_forecast_thresholds',
+                't',
+                ('coalesce(projected_low, projected_cost)' if forecast_bound == 'low' else 'projected_cost')
+                ~ ' * 100 >= budget_amount * cast(t as decimal(18, 6))'
+            ) }}
         end as alerting_forecast_thresholds
     from open_projections
 ),
@@ -88,14 +97,14 @@ crossings as (
         *,
         'actual' as alert_kind,
         crossed_actual_thresholds as crossed_thresholds,
-        unnest(crossed_actual_thresholds) as threshold_pct
+        {{ array_rows('crossed_actual_thresholds') }} as threshold_pct
     from trusted
     union all
     select
         *,
         'forecast' as alert_kind,
         alerting_forecast_thresholds as crossed_thresholds,
-        unnest(alerting_forecast_thresholds) as threshold_pct
+        {{ array_rows('alerting_forecast_thresholds') }} as threshold_pct
     from trusted
 ),
 
@@ -104,14 +113,14 @@ crossings as (
 candidates as (
     select
         *,
-        len(list_filter(crossed_thresholds, lambda t: t <= threshold_pct)) as escalation_level,
-        list_max(list_filter(crossed_thresholds, lambda t: t < threshold_pct)) as escalated_from_pct
+        {{ array_length(array_filter('crossed_thresholds', 't', 't <= threshold_pct')) }} as escalation_level,
+        {{ array_max(array_filter('crossed_thresholds', 't', 't < threshold_pct')) }} as escalated_from_pct
     from crossings
     where
         alert_kind = 'actual'
         or not (
             coalesce(actual_pct >= threshold_pct, false)
-            or list_contains(crossed_actual_thresholds, threshold_pct)
+            or {{ array_contains('crossed_actual_thresholds', 'threshold_pct') }}
         )
 ),
 
@@ -143,13 +152,13 @@ driver_costs as (
             costs.billing_period < open_projections.billing_period
             and costs.usage_date
             <= costs.billing_period
-            + cast(date_diff('day', open_projections.billing_period, open_projections.data_through_date) as integer)
+            + cast({{ datetime_diff('day', 'open_projections.billing_period', 'open_projections.data_through_date') }} as integer)
         ), 0) as previous_cost
     from open_projections
     inner join costs
         on
             costs.billing_period in (
-                open_projections.billing_period, cast(open_projections.billing_period - interval 1 month as date)
+                open_projections.billing_period, cast(open_projections.billing_period - interval '1' month as date)
             )
             and open_projections.billing_currency = costs.billing_currency
             and {{ budget_scope_matches('open_projections', 'costs') }}
@@ -172,16 +181,7 @@ top_drivers as (
         budget_name,
         billing_period,
         billing_currency,
-        list(
-            struct_pack(
-                name := driver_name,
-                cost := cast(driver_cost as decimal(38, 10)),
-                share_pct := cast(round(100 * driver_cost / nullif(actual_cost, 0), 1) as double),
-                previous_cost := cast(previous_cost as decimal(38, 10)),
-                change_cost := cast(driver_cost - previous_cost as decimal(38, 10))
-            )
-            order by driver_rank
-        ) as top_drivers
+        {{ ordered_array_agg(struct_of(driver_fields), ['driver_rank']) }} as top_drivers
     from ranked_drivers
     where driver_rank <= 3
     group by budget_name, billing_period, billing_currency
@@ -192,10 +192,12 @@ final as (
         -- The ledger key: an alert is sent once per budget, month, kind and threshold. The currency
         -- is appended only when the budget's month bills in several, so keys stay those of earlier
         -- releases and an upgrade never sends an alert again.
-        'budget:' || due.budget_name || ':' || strftime(due.billing_period, '%Y-%m') || ':'
-        || due.alert_kind || ':' || printf('%g', due.threshold_pct)
+        'budget:' || due.budget_name || ':' || {{ format_date('due.billing_period', '%Y-%m') }} || ':'
+        || due.alert_kind || ':' || {{ number_text('due.threshold_pct') }}
         || case
-            when count(distinct due.billing_currency) over (partition by due.budget_name, due.billing_period) > 1
+            when
+                min(due.billing_currency) over (partition by due.budget_name, due.billing_period)
+                <> max(due.billing_currency) over (partition by due.budget_name, due.billing_period)
                 then ':' || due.billing_currency
             else ''
         end as alert_key,
@@ -222,10 +224,7 @@ final as (
         case when due.scope_type = 'model' then 'categories' else 'models' end as drivers_label,
         coalesce(
             top_drivers.top_drivers,
-            cast([] as struct(
-                name varchar, cost decimal(38, 10), share_pct double, previous_cost decimal(38, 10),
-                change_cost decimal(38, 10)
-            )[])
+            {{ empty_array(struct_type(driver_fields)) }}
         ) as top_drivers,
         due.as_of_date,
         due.is_final_figure,

@@ -24,6 +24,13 @@
 {#- Both come from the environment through dbt_project.yml, where their one default lives. #}
 {%- set min_impact = number_var('anomaly_min_impact', 'ALERTS_ANOMALY_MIN_IMPACT') %}
 {%- set lookback_days = number_var('anomaly_alert_lookback_days', 'ALERTS_ANOMALY_LOOKBACK_DAYS', whole=true) %}
+{#- What each of root_causes' entries holds: [name, expression over ranked_causes, type]. -#}
+{%- set cause_fields = [
+    ['usage_type', 'usage_type', dbt.type_string()],
+    ['resource_id', "nullif(resource_id, '')", dbt.type_string()],
+    ['account_id', 'account_id', dbt.type_string()],
+    ['impact_cost', 'cause_impact_cost', 'decimal(38, 10)'],
+] %}
 
 with
 
@@ -104,9 +111,7 @@ spine as (
         scopes.scope_value,
         scopes.billing_currency,
         scopes.first_date,
-        cast(unnest(generate_series(
-            cast(scopes.first_date as timestamp), cast(bounds.data_through_date as timestamp), interval 1 day
-        )) as date) as usage_date
+        {{ date_series('scopes.first_date', 'bounds.data_through_date') }} as usage_date
     from scopes
     cross join bounds
 ),
@@ -131,11 +136,11 @@ filled as (
 seasonal as (
     select
         *,
-        median(actual_cost) over same_weekday as expected_cost,
+        {{ median('actual_cost') }} over same_weekday as expected_cost,
         count(actual_cost) over same_weekday as baseline_weeks
     from filled
     window same_weekday as (
-        partition by scope_type, scope_value, billing_currency, dayofweek(usage_date)
+        partition by scope_type, scope_value, billing_currency, extract(dow from usage_date)
         order by usage_date
         rows between {{ baseline_weeks }} preceding and 1 preceding
     )
@@ -151,7 +156,7 @@ residuals as (
 scored as (
     select
         *,
-        median(abs(impact_cost)) over trailing_days as mad_cost,
+        {{ median('abs(impact_cost)') }} over trailing_days as mad_cost,
         count(impact_cost) over trailing_days as baseline_days,
         -- More than one currency for this scope and day: the alert key then names the currency.
         count(*) over (partition by scope_type, scope_value, usage_date) as currencies_that_day
@@ -182,7 +187,7 @@ candidates as (
         -- (scheduled training) need history.
         baseline_weeks >= 2
         and baseline_days >= 7
-        and date_diff('day', first_date, usage_date) >= {{ warmup_days }}
+        and {{ datetime_diff('day', 'first_date', 'usage_date') }} >= {{ warmup_days }}
         and abs(deviation) >= {{ z_threshold }}
         and abs(impact_cost) >= {{ min_impact }}
         and (expected_cost <= 0 or 100 * abs(impact_cost) >= {{ min_pct }} * expected_cost)
@@ -198,7 +203,7 @@ candidate_types as (
         candidates.billing_currency,
         candidates.usage_date,
         costs.model_name,
-        split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1) as usage_family,
+        split_part(coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'), ':', 1) as usage_family,
         coalesce(sum(costs.effective_cost) filter (where costs.usage_date = candidates.usage_date), 0)
         - coalesce(sum(costs.effective_cost) filter (where costs.usage_date < candidates.usage_date), 0)
         / {{ baseline_weeks }} as type_impact_cost
@@ -235,7 +240,7 @@ type_history as (
         on
             top_types.billing_currency = costs.billing_currency
             and top_types.model_name is not distinct from costs.model_name
-            and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as varchar), 'unknown'), ':', 1)
+            and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'), ':', 1)
             and costs.usage_date = top_types.usage_date - cast(window_days.days_before as integer)
     group by all
 ),
@@ -255,7 +260,7 @@ recurrences as (
     from (
         select
             *,
-            median(day_cost) over (partition by scope_type, scope_value, billing_currency, usage_date)
+            {{ median('day_cost') }} over (partition by scope_type, scope_value, billing_currency, usage_date)
                 as usual_cost
         from type_history
     ) as history
@@ -283,8 +288,8 @@ cause_costs as (
         anomalies.billing_currency,
         anomalies.usage_date,
         anomalies.direction,
-        coalesce(cast(costs.usage_type as varchar), 'unknown') as usage_type,
-        coalesce(cast(costs.resource_id as varchar), '') as resource_id,
+        coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown') as usage_type,
+        coalesce(cast(costs.resource_id as {{ dbt.type_string() }}), '') as resource_id,
         costs.account_id,
         sum(costs.effective_cost) filter (where costs.usage_date = anomalies.usage_date) as day_cost,
         sum(costs.effective_cost) filter (where costs.usage_date < anomalies.usage_date) / {{ baseline_weeks }} as usual_cost
@@ -316,15 +321,7 @@ root_causes as (
         scope_value,
         billing_currency,
         usage_date,
-        list(
-            struct_pack(
-                usage_type := usage_type,
-                resource_id := nullif(resource_id, ''),
-                account_id := account_id,
-                impact_cost := cast(cause_impact_cost as decimal(38, 10))
-            )
-            order by cause_rank
-        ) as root_causes
+        {{ ordered_array_agg(struct_of(cause_fields), ['cause_rank']) }} as root_causes
     from ranked_causes
     where cause_rank <= 3 and cause_impact_cost <> 0
     group by all
@@ -333,11 +330,11 @@ root_causes as (
 final as (
     select
         anomalies.scope_type || ':' || anomalies.scope_value || ':' || anomalies.billing_currency || ':'
-        || strftime(anomalies.usage_date, '%Y-%m-%d') as anomaly_id,
+        || {{ format_date('anomalies.usage_date', '%Y-%m-%d') }} as anomaly_id,
         -- The ledger key: one alert per scope and day (per currency only when the day has several,
         -- so keys stay those of earlier releases and an upgrade never sends an alert again).
         'anomaly:' || anomalies.scope_type || ':' || anomalies.scope_value || ':'
-        || strftime(anomalies.usage_date, '%Y-%m-%d')
+        || {{ format_date('anomalies.usage_date', '%Y-%m-%d') }}
         || case when anomalies.currencies_that_day > 1 then ':' || anomalies.billing_currency else '' end
             as alert_key,
         anomalies.usage_date,
@@ -363,10 +360,10 @@ final as (
             when anomalies.deviation >= {{ high_z }} then 'high'
             else 'medium'
         end as severity,
-        dayname(anomalies.usage_date) as weekday_name,
+        {{ weekday_name('anomalies.usage_date') }} as weekday_name,
         coalesce(
             root_causes.root_causes,
-            cast([] as struct(usage_type varchar, resource_id varchar, account_id varchar, impact_cost decimal(38, 10))[])
+            {{ empty_array(struct_type(cause_fields)) }}
         ) as root_causes,
         anomalies.baseline_weeks,
         anomalies.baseline_days,
@@ -375,10 +372,10 @@ final as (
         -- does not page anyone for last spring.
         -- Drops are recorded, never announced.
         anomalies.direction = 'increase'
-        and date_diff('day', anomalies.usage_date, bounds.data_through_date) < {{ lookback_days }} as is_alert_due,
+        and {{ datetime_diff('day', 'anomalies.usage_date', 'bounds.data_through_date') }} < {{ lookback_days }} as is_alert_due,
         -- News while among the last days of data, plus a week's grace for a Slack outage or late
         -- data; a pending alert not sent by then is history and is not sent.
-        cast(anomalies.usage_date + to_days({{ lookback_days }} + 7) as date) as due_until_date
+        cast(anomalies.usage_date + ({{ lookback_days }} + 7) as date) as due_until_date
     from anomalies
     cross join bounds
     left join root_causes

@@ -18,7 +18,7 @@ budget_periods as (
         periods.billing_period,
         periods.days_in_period,
         periods.data_through_date,
-        date_diff('day', periods.billing_period, periods.data_through_date) + 1 as days_elapsed
+        {{ datetime_diff('day', 'periods.billing_period', 'periods.data_through_date') }} + 1 as days_elapsed
     from budgets
     cross join periods
 ),
@@ -38,8 +38,9 @@ uncounted as (
     select
         daily_costs.budget_name,
         daily_costs.billing_period,
-        list(distinct coalesce(daily_costs.billing_currency, 'unknown') order by coalesce(daily_costs.billing_currency, 'unknown'))
-            as uncounted_currencies
+        {{ ordered_array_agg(
+            "coalesce(daily_costs.billing_currency, 'unknown')", ["coalesce(daily_costs.billing_currency, 'unknown')"], distinct=true
+        ) }} as uncounted_currencies
     from daily_costs
     inner join budgets on daily_costs.budget_name = budgets.budget_name
     where daily_costs.billing_currency is distinct from budgets.billing_currency
@@ -106,7 +107,7 @@ projected as (
         ) as projected_low,
         greatest(totals.actual_cost, coalesce(forecasts.forecast_cost, totals.complete_days_cost))
         + coalesce(forecasts.interval_half_width_cost, 0) as projected_high,
-        coalesce(uncounted.uncounted_currencies, cast([] as varchar[])) as uncounted_currencies,
+        coalesce(uncounted.uncounted_currencies, {{ empty_array(dbt.type_string()) }}) as uncounted_currencies,
         budget_periods.actual_thresholds,
         budget_periods.forecast_thresholds
     from budget_periods
@@ -133,9 +134,9 @@ percentages as (
         -- A budget of zero has no percentage: any spend at all is over it.
         round(100.0 * actual_cost / nullif(budget_amount, 0), 4) as actual_pct,
         round(100.0 * projected_cost / nullif(budget_amount, 0), 4) as projected_pct,
-        list_filter(actual_thresholds, lambda t: actual_cost * 100 >= budget_amount * cast(t as decimal(18, 6)))
+        {{ array_filter('actual_thresholds', 't', 'actual_cost * 100 >= budget_amount * cast(t as decimal(18, 6))') }}
             as reached_actual_thresholds,
-        list_filter(forecast_thresholds, lambda t: projected_cost * 100 >= budget_amount * cast(t as decimal(18, 6)))
+        {{ array_filter('forecast_thresholds', 't', 'projected_cost * 100 >= budget_amount * cast(t as decimal(18, 6))') }}
             as reached_forecast_thresholds
     from projected
 ),
@@ -167,11 +168,11 @@ final as (
         actual_thresholds,
         forecast_thresholds,
         case
-            when budget_amount = 0 then case when actual_cost > 0 then [100.0] else cast([] as double[]) end
+            when budget_amount = 0 then case when actual_cost > 0 then {{ array_of('cast(100.0 as double)') }} else {{ empty_array('double') }} end
             else reached_actual_thresholds
         end as crossed_actual_thresholds,
         case
-            when budget_amount = 0 then case when projected_cost > 0 then [100.0] else cast([] as double[]) end
+            when budget_amount = 0 then case when projected_cost > 0 then {{ array_of('cast(100.0 as double)') }} else {{ empty_array('double') }} end
             else reached_forecast_thresholds
         end as crossed_forecast_thresholds,
         case
@@ -180,9 +181,9 @@ final as (
                     case when actual_cost > 0 then 'critical' when projected_cost > 0 then 'warning' else 'ok' end
             when actual_cost >= budget_amount then 'critical'
             -- Warning: an actual threshold below 100 reached, or a forecast threshold (100 when none is set).
-            when list_min(reached_actual_thresholds) < 100 then 'warning'
-            when len(reached_forecast_thresholds) > 0 then 'warning'
-            when len(forecast_thresholds) = 0 and projected_cost >= budget_amount then 'warning'
+            when {{ array_min('reached_actual_thresholds') }} < 100 then 'warning'
+            when {{ array_length('reached_forecast_thresholds') }} > 0 then 'warning'
+            when {{ array_length('forecast_thresholds') }} = 0 and projected_cost >= budget_amount then 'warning'
             else 'ok'
         end as status,
         uncounted_currencies

@@ -40,7 +40,7 @@ direct as (
         category,
         service_name,
         'direct' as allocation_method,
-        cast(null as varchar) as shared_cost_reason,
+        cast(null as {{ dbt.type_string() }}) as shared_cost_reason,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         sum(net_effective_cost) as net_effective_cost
@@ -51,7 +51,7 @@ direct as (
 
 shared as (
     select
-        row_number() over () as shared_key,
+        {{ row_key() }} as shared_key,
         billing_period,
         usage_date,
         billing_currency,
@@ -90,7 +90,7 @@ period_shares as (
     select
         billing_period,
         billing_currency,
-        cast(null as varchar) as commitment_discount_id,
+        cast(null as {{ dbt.type_string() }}) as commitment_discount_id,
         model_name,
         team,
         project,
@@ -108,16 +108,24 @@ owner_periods as (
 
 -- The period whose owners take a period's shared cost: itself, else (a period with shared cost and
 -- no owned cost yet, like the first days of a month billing only tax) the latest earlier one.
-weight_periods as (
+shared_periods as (
     select distinct
-        shared.billing_period,
-        shared.billing_currency,
-        owner_periods.billing_period as weight_period
+        billing_period,
+        billing_currency
     from shared
-    asof left join owner_periods
+),
+
+weight_periods as (
+    select
+        shared_periods.billing_period,
+        shared_periods.billing_currency,
+        max(owner_periods.billing_period) as weight_period
+    from shared_periods
+    left join owner_periods
         on
-            shared.billing_currency is not distinct from owner_periods.billing_currency
-            and shared.billing_period >= owner_periods.billing_period
+            shared_periods.billing_currency is not distinct from owner_periods.billing_currency
+            and shared_periods.billing_period >= owner_periods.billing_period
+    group by shared_periods.billing_period, shared_periods.billing_currency
 ),
 
 -- Owners of the usage a commitment covered in the period, by their covered (amortized) cost.

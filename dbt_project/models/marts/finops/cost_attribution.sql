@@ -85,9 +85,8 @@ resource_tags as (
 
 keyed as (
     select
-        row_number() over () as cost_key,
-        -- The linter takes the names in an exclude list for unqualified column references (noqa).
-        line_items.* exclude (tags, tag_model_name, tag_team, tag_project, tag_environment),  -- noqa: RF02
+        {{ row_key() }} as cost_key,
+        {{ star_except('line_items', ['tags', 'tag_model_name', 'tag_team', 'tag_project', 'tag_environment']) }},
         line_items.tag_model_name is null and resource_tags.model_name is not null as is_model_from_resource_tags,
         coalesce(line_items.tag_model_name, resource_tags.model_name) as tag_model_name,
         coalesce(line_items.tag_team, resource_tags.team) as tag_team,
@@ -204,10 +203,9 @@ with_day_shares as (
 
 with_shares as (
     select
-        with_day_shares.* exclude (
-            with_day_shares.day_model_name, with_day_shares.day_share, with_day_shares.day_model_count,
-            with_day_shares.component_model_name, with_day_shares.component_share
-        ),
+        {{ star_except('with_day_shares', [
+            'day_model_name', 'day_share', 'day_model_count', 'component_model_name', 'component_share'
+        ]) }},
         coalesce(with_day_shares.component_model_name, with_day_shares.day_model_name, variant_shares.model_name)
             as share_model_name,
         coalesce(with_day_shares.component_share, with_day_shares.day_share, variant_shares.share, 1) as share,

@@ -22,8 +22,8 @@ training_totals as (
         sum(spot_savings_cost) as spot_savings_cost,
         sum(wasted_cost) as wasted_training_cost,
         max(ended_at) filter (where status = 'Completed') as last_trained_at,
-        arg_max(training_job_name, ended_at) filter (where status = 'Completed') as latest_training_job_name,
-        arg_max(final_metrics, ended_at) filter (where status = 'Completed') as latest_final_metrics
+        max_by(training_job_name, ended_at) filter (where status = 'Completed') as latest_training_job_name,
+        max_by(final_metrics, ended_at) filter (where status = 'Completed') as latest_final_metrics
     from training
     where billing_currency is not null
     group by model_name, billing_currency

@@ -35,7 +35,7 @@ keys as (
         monthly.model_name,
         monthly.billing_currency
     from monthly
-    inner join periods on periods.billing_period = cast(monthly.billing_period + interval 1 month as date)
+    inner join periods on periods.billing_period = cast(monthly.billing_period + interval '1' month as date)
 ),
 
 final as (
@@ -64,7 +64,7 @@ final as (
             and keys.billing_currency is not distinct from current_month.billing_currency
     left join monthly as previous_month
         on
-            cast(keys.billing_period - interval 1 month as date) = previous_month.billing_period
+            cast(keys.billing_period - interval '1' month as date) = previous_month.billing_period
             and keys.model_name = previous_month.model_name
             and keys.billing_currency is not distinct from previous_month.billing_currency
 )

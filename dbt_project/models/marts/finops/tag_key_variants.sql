@@ -15,7 +15,7 @@ aliases as (
 -- Distinct tag maps first: an export has few, so the keys are unnested a handful of times.
 tag_sets as (
     select
-        tags_original,
+        any_value(tags_original) as tags_original,
         billing_currency,
         count(*) as line_items,
         sum(effective_cost) as effective_cost,
@@ -23,12 +23,12 @@ tag_sets as (
         max(billing_period) as last_billing_period
     from line_items
     where not is_split_cost_allocation and cardinality(tags_original) > 0
-    group by tags_original, billing_currency
+    group by {{ map_grouping_key('tags_original') }}, billing_currency
 ),
 
 keys as (
     select
-        unnest(map_keys(tags_original)) as original_key,
+        {{ array_rows('map_keys(tags_original)') }} as original_key,
         billing_currency,
         line_items,
         effective_cost,
@@ -41,7 +41,7 @@ by_key as (
     select
         original_key,
         -- The ingest's normalization (pipelines/lib/billing/normalize.py, mlcost_tag_key).
-        lower(regexp_replace(trim(original_key), '^(user:|user_)', '', 'i')) as normalized_key,
+        lower({{ regex_replace('trim(original_key)', "'(?i)^(user:|user_)'", "''") }}) as normalized_key,
         billing_currency,
         sum(line_items) as line_items,
         sum(effective_cost) as effective_cost,
@@ -49,6 +49,14 @@ by_key as (
         max(last_billing_period) as last_billing_period
     from keys
     group by all
+),
+
+spellings as (
+    select
+        normalized_key,
+        count(distinct original_key) as spellings
+    from by_key
+    group by normalized_key
 ),
 
 final as (
@@ -59,13 +67,14 @@ final as (
             select min(lower(aliases.attribute)) from aliases
             where lower(trim(aliases.alias)) = by_key.normalized_key
         ) as attribute,
-        count(distinct by_key.original_key) over (partition by by_key.normalized_key) as spellings,
+        spellings.spellings,
         by_key.billing_currency,
         cast(by_key.line_items as bigint) as line_items,
         by_key.effective_cost,
         by_key.first_billing_period,
         by_key.last_billing_period
     from by_key
+    inner join spellings on by_key.normalized_key = spellings.normalized_key
 )
 
 select * from final

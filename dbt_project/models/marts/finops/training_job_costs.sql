@@ -97,7 +97,13 @@ job_currencies as (
 unbilled_currencies as (
     select
         jobs.training_job_arn,
-        job_rates.billing_currency
+        job_rates.billing_currency,
+        cast(null as decimal(38, 10)) as billed_cost,
+        cast(null as decimal(38, 10)) as effective_cost,
+        cast(null as {{ dbt.type_string() }}) as model_name,
+        cast(null as {{ dbt.type_string() }}) as team,
+        cast(null as {{ dbt.type_string() }}) as project,
+        cast(null as {{ dbt.type_string() }}) as environment
     from jobs
     left join job_rates on jobs.training_job_arn = job_rates.training_job_arn
     where not exists (
@@ -108,7 +114,7 @@ unbilled_currencies as (
 
 job_rows as (
     select * from job_currencies
-    union all by name
+    union all
     select * from unbilled_currencies
 ),
 
@@ -127,7 +133,7 @@ costed as (
         jobs.created_at,
         jobs.started_at,
         jobs.ended_at,
-        date_diff('second', jobs.started_at, jobs.ended_at) as duration_seconds,
+        {{ datetime_diff('second', 'jobs.started_at', 'jobs.ended_at') }} as duration_seconds,
         jobs.instance_type,
         jobs.instance_count,
         jobs.is_managed_spot,

@@ -41,7 +41,7 @@ final as (
         cast(sum(tokens_billed) filter (where token_direction = 'cache_read') as bigint) as cache_read_tokens_billed,
         cast(sum(tokens_billed) filter (where token_direction = 'cache_write') as bigint) as cache_write_tokens_billed,
         sum(usage_quantity) as usage_quantity,
-        string_agg(distinct usage_type, ', ' order by usage_type) as usage_types,
+        {{ ordered_string_agg('usage_type', "', '", 'usage_type', distinct=true) }} as usage_types,
         cast(sum(line_items) as bigint) as line_items
     from costs
     group by

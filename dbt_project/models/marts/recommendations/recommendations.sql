@@ -4,7 +4,7 @@
 -- each finding with a stable recommendation_id (type, currency, account, region, resource and
 -- detail: the same in every period and every rebuild) and says when it was first and last seen,
 -- derived from the bill in the warehouse: a rebuild recomputes the same dates, and they move only
--- when the bill's history does.
+-- when the bill's history does. Every rule model has the same columns in the same order.
 with
 
 idle_endpoints as (
@@ -45,19 +45,19 @@ periods as (
 
 findings as (
     select * from idle_endpoints
-    union all by name
+    union all
     select * from underused_endpoints
-    union all by name
+    union all
     select * from multi_model_endpoints
-    union all by name
+    union all
     select * from spot_training
-    union all by name
+    union all
     select * from idle_notebooks
-    union all by name
+    union all
     select * from savings_plans
-    union all by name
+    union all
     select * from s3_lifecycle
-    union all by name
+    union all
     select * from untagged_spend
 ),
 
