@@ -36,7 +36,7 @@ INPUT_TABLES = {
         "actual_cost decimal(38, 10), data_through_date date, projected_cost decimal(38, 10), "
         "projected_low decimal(38, 10), projected_high decimal(38, 10), actual_pct double, "
         "projected_pct double, crossed_actual_thresholds double[], crossed_forecast_thresholds double[], "
-        "history_days bigint"
+        "history_days bigint, days_elapsed bigint"
     ),
     "cost_attribution": (
         "billing_period date, usage_date date, model_name varchar, team varchar, project varchar, "
@@ -228,6 +228,7 @@ def budget_row(name: str, period: dt.date, actual: float, projected: float, **ex
         "history_days": 90,
     }
     row.update(extra)
+    row["days_elapsed"] = (row["data_through_date"] - row["billing_period"]).days + 1
     row["actual_pct"] = 100 * row["actual_cost"] / row["budget_amount"]
     row["projected_pct"] = 100 * row["projected_cost"] / row["budget_amount"]
     row["crossed_actual_thresholds"] = [t for t in row["actual_thresholds"] if row["actual_pct"] >= t]
