@@ -301,7 +301,13 @@ def test_a_run_of_another_process_with_a_reused_pid_counts_as_gone():
     assert processes.is_running(processes.ProcessRef(this.host, this.pid, this.started_at - 3600)) is False
     assert processes.is_running(processes.ProcessRef("elsewhere", this.pid, this.started_at)) is None
     assert processes.ProcessRef.from_tag(this.to_tag()) == processes.ProcessRef(
-        this.host, this.pid, round(this.started_at, 3)
+        this.host, this.pid, round(this.started_at, 3), this.start_ticks
+    )
+    assert (
+        processes.is_running(
+            processes.ProcessRef(this.host, this.pid, this.started_at, this.start_ticks - 100)
+        )
+        is False
     )
 
 

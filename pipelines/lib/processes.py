@@ -2,6 +2,12 @@
 
 A process is named by its host, pid and start time. The start time guards against a pid that the
 operating system handed to an unrelated process after the original one died.
+
+psutil's start time is the kernel's boot time plus the process's age at boot, in wall-clock seconds:
+when the clock is stepped (NTP; 41 s within the hour on this project's VMs) the boot time it computes
+moves, and a live process no longer matches the start it had. On Linux a process is therefore also
+named by its start in clock ticks since boot (/proc/<pid>/stat field 22), which no clock step moves;
+elsewhere, and for tags written before, the wall-clock start is compared within a tolerance.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from functools import cache
 
 import psutil
 
-# Start times of one process read twice can differ by rounding; two processes one pid apart in time
-# cannot both be that close.
+# Wall-clock start times of one process read twice can differ by rounding; two processes one pid
+# apart in time cannot both be that close.
 START_TOLERANCE_SECONDS = 1.0
 # Set to the starting process's tag before it starts subprocesses, which inherit it: a subprocess
 # that outlives a killed parent (dbt) is still known to be that parent's.
@@ -26,21 +32,32 @@ class ProcessRef:
     host: str
     pid: int
     started_at: float | None  # seconds since the epoch; None when only the pid was recorded
+    start_ticks: int | None = None  # clock ticks from boot to its start (Linux); None when unknown
 
     def __str__(self) -> str:
         return f"pid {self.pid} on {self.host}"
 
     def to_tag(self) -> str:
+        """host/pid/start[/ticks]: tags written before the ticks were recorded read back the same."""
         started = "" if self.started_at is None else f"{self.started_at:.3f}"
-        return f"{self.host}/{self.pid}/{started}"
+        ticks = "" if self.start_ticks is None else f"/{self.start_ticks}"
+        return f"{self.host}/{self.pid}/{started}{ticks}"
 
     @classmethod
     def from_tag(cls, text: str) -> ProcessRef | None:
         """The inverse of to_tag; None for text it did not write."""
-        host, _, rest = text.rpartition("/")
-        host, _, pid = host.rpartition("/")
+        parts = text.split("/")
+        if len(parts) not in (3, 4):
+            return None
+        host, pid, started = parts[:3]
+        ticks = parts[3] if len(parts) == 4 else ""
         try:
-            return cls(host=host, pid=int(pid), started_at=float(rest) if rest else None)
+            return cls(
+                host=host,
+                pid=int(pid),
+                started_at=float(started) if started else None,
+                start_ticks=int(ticks) if ticks else None,
+            )
         except ValueError:
             return None
 
@@ -49,13 +66,33 @@ def this_host() -> str:
     return socket.gethostname()
 
 
+def start_ticks(pid: int) -> int | None:
+    """The process's start in clock ticks since boot, which a step of the wall clock does not move:
+    field 22 of /proc/<pid>/stat (Linux); None elsewhere or once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # Field 2, the command name in parentheses, may itself hold spaces and parentheses.
+    fields = text[text.rindex(b")") + 2 :].split()
+    return int(fields[22 - 3])
+
+
 def of_pid(pid: int) -> ProcessRef:
     """A local process by pid, with its start time (None when it is already gone)."""
     try:
-        started = psutil.Process(pid).create_time()
+        return of_process(psutil.Process(pid))
     except psutil.Error:
-        started = None
-    return ProcessRef(host=this_host(), pid=pid, started_at=started)
+        return ProcessRef(host=this_host(), pid=pid, started_at=None)
+
+
+def of_process(process: psutil.Process) -> ProcessRef:
+    """A local process as a ProcessRef (psutil.NoSuchProcess once it is gone)."""
+    started = process.create_time()
+    return ProcessRef(
+        host=this_host(), pid=process.pid, started_at=started, start_ticks=start_ticks(process.pid)
+    )
 
 
 def this_process() -> ProcessRef:
@@ -85,13 +122,13 @@ def is_running(ref: ProcessRef, started_by: float | None = None) -> bool | None:
         process = psutil.Process(ref.pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return False  # exited; only its parent has not collected its exit status yet
+        if ref.started_at is not None or ref.start_ticks is not None:
+            return _same_start(ref, of_process(process))
         started = process.create_time()
     except psutil.NoSuchProcess:
         return False
     except psutil.AccessDenied:
         return True  # it exists; another user's process
-    if ref.started_at is not None:
-        return abs(started - ref.started_at) <= START_TOLERANCE_SECONDS
     if started_by is not None:
         return started <= started_by + START_TOLERANCE_SECONDS
     return True
@@ -123,7 +160,7 @@ def children_of_this_process() -> list[ProcessRef]:
     refs = []
     for child in psutil.Process().children(recursive=True):
         try:
-            refs.append(ProcessRef(host=this_host(), pid=child.pid, started_at=child.create_time()))
+            refs.append(of_process(child))
         except psutil.NoSuchProcess:
             continue
     return refs
@@ -149,8 +186,20 @@ def orphans_of(parent: ProcessRef) -> list[ProcessRef]:
         tagged = ProcessRef.from_tag(value) if value.startswith(prefix) else None
         if tagged is None or process.pid == parent.pid:
             continue
-        if parent.started_at is not None and tagged.started_at is not None:
-            if abs(tagged.started_at - parent.started_at) > START_TOLERANCE_SECONDS:
-                continue  # the child of an earlier process that had the same pid
-        found.append(ProcessRef(parent.host, process.pid, process.info["create_time"]))
+        if not _same_start(parent, tagged):
+            continue  # the child of an earlier process that had the same pid
+        try:
+            found.append(of_process(process))
+        except psutil.NoSuchProcess:
+            continue
     return found
+
+
+def _same_start(one: ProcessRef, other: ProcessRef) -> bool:
+    """Whether two refs of one host and pid name the same process, not a later one given its pid: by
+    the start in ticks when both have it, else by the wall-clock start within the tolerance."""
+    if one.start_ticks is not None and other.start_ticks is not None:
+        return one.start_ticks == other.start_ticks
+    if one.started_at is not None and other.started_at is not None:
+        return abs(one.started_at - other.started_at) <= START_TOLERANCE_SECONDS
+    return True

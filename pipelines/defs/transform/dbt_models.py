@@ -6,6 +6,8 @@ from the warehouse once dbt has finished with it, and the main marts add their k
 """
 
 import os
+import signal
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,8 @@ FIGURE_KEYS = {dg.AssetKey(["marts", mart]): mart for mart in FIGURE_QUERIES}
 # dagster-dbt puts dbt's node id and invocation id on every event; the asset's page names its model
 # already (definition metadata), and the invocation id means nothing outside dbt's own logs.
 DBT_INTERNAL_METADATA = ("unique_id", "invocation_id")
+# How many unfinished models a failed build's one line names.
+UNFINISHED_SHOWN = 20
 EVENTS_WITH_METADATA = (dg.Output, dg.AssetMaterialization, dg.AssetObservation, dg.AssetCheckResult)
 
 
@@ -89,15 +93,23 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     # types and figures read from the built warehouse. (dagster-dbt's fetch_row_counts() would hold
     # every model's events until dbt ends, and keep the file open in this process through dbt's adapter.)
     held: list = []
+    finished: set[dg.AssetKey] = set()
     failure: Exception | None = None
+    invocation = dbt.cli(build_args(), context=context)
     try:
-        for event in dbt.cli(build_args(), context=context).stream():
-            if _asset_key(context, event) in held_keys:
+        for event in invocation.stream():
+            key = _asset_key(context, event)
+            if isinstance(event, dg.Output) and key is not None:
+                finished.add(key)
+            if key in held_keys:
                 held.append(event)
             else:
                 yield _without_internals(event)
     except Exception as exc:  # dbt failed: what it built still materializes, then the step fails
         failure = exc
+    # Whatever dagster-dbt made of it, a dbt that was stopped (a signal), failed, or did not report a
+    # selected model fails the step: a half-built warehouse must never count as built.
+    unfinished = unfinished_build(_exit_code(invocation.process), set(context.selected_asset_keys) - finished)
     built = {i: _asset_key(context, e) for i, e in enumerate(held) if isinstance(e, dg.Output)}
     descriptions = {key: _described_columns(context.assets_def, key) for key in built.values()}
     try:
@@ -110,8 +122,40 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         if i in extra:
             event = event.with_metadata({**event.metadata, **extra[i]})
         yield _without_internals(event)
+    if unfinished is not None:
+        raise dg.Failure(description=unfinished) from failure
     if failure is not None:
         raise failure
+
+
+def _exit_code(process: subprocess.Popen) -> int:
+    """dbt's exit code once its event stream has ended; a dbt still running then (the stream broke off)
+    is stopped first, since nothing reads its output any more."""
+    if process.poll() is None:
+        process.terminate()
+    return process.wait()
+
+
+def unfinished_build(exit_code: int, missing: set[dg.AssetKey]) -> str | None:
+    """One line saying how dbt ended and which selected models it did not finish; None when it
+    exited 0 having reported every one."""
+    if exit_code == 0 and not missing:
+        return None
+    if exit_code < 0:
+        how = f"was stopped by {signal.Signals(-exit_code).name} (exit code {exit_code})"
+    elif exit_code > 0:
+        how = f"failed (exit code {exit_code})"
+    else:
+        how = "exited 0 without reporting every selected model"
+    names = sorted(".".join(key.path) for key in missing)
+    shown = ", ".join(names[:UNFINISHED_SHOWN]) + (
+        f" and {len(names) - UNFINISHED_SHOWN} more" if len(names) > UNFINISHED_SHOWN else ""
+    )
+    return f"dbt build {how}: " + (
+        f"{len(names)} selected model(s) did not finish: {shown}"
+        if names
+        else "every selected model finished"
+    )
 
 
 def build_args() -> list[str]:
