@@ -73,6 +73,8 @@ def spark_build(built, tmp_path_factory):  # noqa: F811 - the imported fixture
             .config("spark.sql.warehouse.dir", str(root / "spark-warehouse"))
             .config("spark.sql.catalogImplementation", "in-memory")
             .config("spark.sql.session.timeZone", "UTC")
+            # As profiles.yml's spark output sets it (dbt-spark applies it at every statement, too).
+            .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
             .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={root} -Duser.timezone=UTC")
             .config("spark.local.dir", str(root / "spark-local"))
             .getOrCreate()
