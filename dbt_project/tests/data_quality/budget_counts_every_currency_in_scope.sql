@@ -10,4 +10,4 @@ select
     billing_currency,
     uncounted_currencies
 from {{ ref('budget_projection') }}
-where len(uncounted_currencies) > 0
+where {{ array_length('uncounted_currencies') }} > 0
