@@ -48,5 +48,5 @@
         max_by(nullif(environment, 'unattributed'), effective_cost) as environment
     from costs
     where sagemaker_resource_type = '{{ job_kind }}-job'
-    group by all
+    group by 1, 2, 3, 4
 {%- endmacro %}

@@ -12,7 +12,7 @@ with
 shares as (
     select usage_date, account_id, region, endpoint_name, sum(share) as share_total
     from {{ ref('int_endpoint_component_shares') }}
-    group by all
+    group by usage_date, account_id, region, endpoint_name
 ),
 
 bill as (
@@ -26,7 +26,7 @@ bill as (
         sum(billed_cost) as billed_cost
     from {{ ref('int_line_items__daily') }}
     where sagemaker_resource_type = 'endpoint'
-    group by all
+    group by usage_date, resource_account_id, resource_region, sagemaker_resource_name, billing_currency
 ),
 
 attributed as (
@@ -40,7 +40,7 @@ attributed as (
         sum(billed_cost) as billed_cost
     from {{ ref('cost_attribution') }}
     where sagemaker_resource_type = 'endpoint'
-    group by all
+    group by usage_date, resource_account_id, resource_region, sagemaker_resource_name, billing_currency
 ),
 
 component_endpoint_days as (

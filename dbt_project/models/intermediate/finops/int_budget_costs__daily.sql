@@ -30,7 +30,7 @@ column_scoped as (
     from budgets
     inner join costs
         on {{ budget_scope_matches('budgets', 'costs') }}
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 -- tag:<key> budgets read the line items' own tags (case-insensitive key, value lower-cased).
@@ -49,7 +49,7 @@ tag_scoped as (
         on
             budgets.tag_key is not null
             and {{ tag_lookup('line_items.tags', array_of('budgets.tag_key')) }} = budgets.scope_value
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 final as (

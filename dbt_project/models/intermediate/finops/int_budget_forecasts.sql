@@ -74,7 +74,7 @@ usage_daily as (
             usage_spine.budget_name = budget_costs.budget_name
             and usage_spine.usage_date = budget_costs.usage_date
             and not budget_costs.is_month_level_charge
-    group by all
+    group by usage_spine.budget_name, usage_spine.usage_date
 ),
 
 -- Per day: the median of the same weekday over the last weeks up to that day, and how far the day
@@ -169,7 +169,7 @@ remaining_usage as (
         on
             last_week.budget_name = weekday.budget_name
             and weekday.usage_date = last_week.as_of_date - last_week.days_back
-    group by all
+    group by last_week.budget_name, last_week.billing_period, last_week.as_of_date
 ),
 
 -- Month-level charges by type: billed in the period (arrived by the as-of date, or, for the
@@ -183,7 +183,7 @@ month_level_by_type as (
         sum(cost) as cost
     from budget_costs
     where is_month_level_charge
-    group by all
+    group by budget_name, billing_period, month_level_charge_type, usage_date
 ),
 
 month_level_types as (
@@ -200,7 +200,7 @@ month_level_by_period as (
         month_level_charge_type,
         sum(cost) as cost
     from month_level_by_type
-    group by all
+    group by budget_name, billing_period, month_level_charge_type
 ),
 
 month_level_forecast as (
@@ -228,7 +228,8 @@ month_level_forecast as (
             as_of_dates.budget_name = previous_month.budget_name
             and previous_month.billing_period = cast(as_of_dates.billing_period - interval '1' month as date)
             and types.month_level_charge_type = previous_month.month_level_charge_type
-    group by all
+    group by
+        as_of_dates.budget_name, as_of_dates.billing_period, as_of_dates.as_of_date, types.month_level_charge_type
 ),
 
 month_level as (
@@ -239,7 +240,7 @@ month_level as (
         coalesce(sum(arrived_cost), 0) as month_level_cost,
         coalesce(sum(coalesce(arrived_cost, previous_month_cost)), 0) as month_level_forecast_cost
     from month_level_forecast
-    group by all
+    group by budget_name, billing_period, as_of_date
 ),
 
 usage_to_date as (
@@ -253,7 +254,7 @@ usage_to_date as (
         on
             as_of_dates.budget_name = usage_daily.budget_name
             and usage_daily.usage_date between as_of_dates.billing_period and as_of_dates.as_of_date
-    group by all
+    group by as_of_dates.budget_name, as_of_dates.billing_period, as_of_dates.as_of_date
 ),
 
 final as (

@@ -34,7 +34,7 @@ instance_hours as (
         and category = 'inference'
         and lower(split_part(usage_type, ':', 2)) like 'ml.%'
         and usage_type not ilike '%ServerlessInf%'
-    group by all
+    group by 1, 2, 3, 4, 5
 ),
 
 -- Capacity in accelerator-hours and vCPU-hours per endpoint and day (NULL when an instance type's
@@ -54,7 +54,7 @@ capacity as (
                 then sum(instance_hours * {{ instance_vcpus('instance_type') }})
         end as vcpu_hours
     from instance_hours
-    group by all
+    group by usage_date, account_id, region, endpoint_name
 ),
 
 -- Every day an endpoint was billed for inference, with its capacity (NULL without instance-hours).
@@ -74,7 +74,9 @@ endpoint_days as (
             and coalesce(line_items.resource_account_id, '') = coalesce(capacity.account_id, '')
             and coalesce(line_items.resource_region, '') = coalesce(capacity.region, '')
     where line_items.sagemaker_resource_type = 'endpoint' and line_items.category = 'inference'
-    group by all
+    group by
+        line_items.usage_date, line_items.resource_account_id, line_items.resource_region,
+        line_items.sagemaker_resource_name
 ),
 
 -- The components that existed on each billed day, and for how many hours of it (created_at to the
@@ -127,7 +129,7 @@ endpoint_basis as (
             else 'memory'
         end as share_basis
     from alive
-    group by all
+    group by usage_date, account_id, region, endpoint_name
 ),
 
 reserved as (
@@ -186,7 +188,7 @@ unreserved as (
             when any_value(endpoint_reserved_units) > any_value(capacity_units) then 'reservations_exceed_capacity'
         end as unreserved_reason
     from component_shares
-    group by all
+    group by usage_date, account_id, region, endpoint_name
 ),
 
 final as (

@@ -65,7 +65,7 @@ hourly_predictions as (
         hour_start_at,
         sum(predictions) as predictions
     from predictions
-    group by all
+    group by endpoint_name, account_id, region, hour_start_at
 ),
 
 -- Instance-weighted utilization per hour: of the endpoint's variants on one instance type, and of
@@ -80,7 +80,7 @@ type_utilization as (
         sum(utilization * instance_count) / sum(instance_count) as utilization
     from utilization
     where utilization is not null
-    group by all
+    group by hour_start_at, endpoint_name, account_id, region, instance_type
 ),
 
 endpoint_utilization as (
@@ -92,7 +92,7 @@ endpoint_utilization as (
         sum(utilization * instance_count) / sum(instance_count) as utilization
     from utilization
     where utilization is not null
-    group by all
+    group by hour_start_at, endpoint_name, account_id, region
 ),
 
 line_hour_idle as (

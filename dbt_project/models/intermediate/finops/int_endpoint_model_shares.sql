@@ -21,7 +21,7 @@ daily_model_predictions as (
         sum(predictions) as predictions
     from predictions
     where model_name is not null
-    group by all
+    group by usage_date, endpoint_name, account_id, region, model_name
     having sum(predictions) > 0
 ),
 
@@ -48,7 +48,7 @@ variant_weights as (
         sum(greatest(coalesce(current_instance_count, initial_instance_count, 1), 1)) as weight
     from variants
     where model_name is not null
-    group by all
+    group by endpoint_name, account_id, region, model_name
 ),
 
 variant_shares as (

@@ -24,7 +24,7 @@ variant_capacity as (
         {{ instance_vcpus('min(instance_type)') }} as vcpus
     from variants
     where instance_type is not null
-    group by all
+    group by endpoint_name, account_id, region, variant_name
 ),
 
 hourly as (
@@ -39,7 +39,7 @@ hourly as (
         avg(average) filter (where metric_name = 'CPUUtilization') as cpu_utilization
     from metrics
     where metric_name in ('GPUUtilization', 'CPUUtilization')
-    group by all
+    group by hour_start_at, usage_date, endpoint_name, account_id, region, variant_name
 ),
 
 final as (

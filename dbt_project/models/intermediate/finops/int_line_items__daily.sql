@@ -47,7 +47,7 @@ daily as (
         count(*) as line_items
     from line_items
     where not is_split_cost_allocation
-    group by all
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
 ),
 
 with_accelerator as (

@@ -71,7 +71,7 @@ variant_models as (
         variant_name,
         min(model_name) as model_name
     from variants
-    group by all
+    group by endpoint_name, account_id, region, variant_name
 ),
 
 -- An endpoint whose variants all serve one model: every unlabelled count belongs to it.
@@ -82,7 +82,7 @@ endpoint_single_model as (
         region,
         min(model_name) as model_name
     from variants
-    group by all
+    group by endpoint_name, account_id, region
     having count(distinct model_name) = 1
 ),
 
@@ -107,7 +107,7 @@ final as (
             preferred.endpoint_name = endpoint_single_model.endpoint_name
             and coalesce(preferred.account_id, '') = coalesce(endpoint_single_model.account_id, '')
             and coalesce(preferred.region, '') = coalesce(endpoint_single_model.region, '')
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 )
 
 select * from final

@@ -139,7 +139,7 @@ endpoint_model_tags as (
             and coalesce(variants.account_id, '') = coalesce(models.account_id, '')
             and coalesce(variants.region, '') = coalesce(models.region, '')
     cross join aliases
-    group by all
+    group by variants.endpoint_name, variants.account_id, variants.region
 ),
 
 endpoints_attributed as (

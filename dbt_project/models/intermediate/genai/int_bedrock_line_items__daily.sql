@@ -39,7 +39,10 @@ bedrock as (
     where
         not is_split_cost_allocation
         and lower(service_code) like 'amazonbedrock%'
-    group by all
+    group by
+        billing_period, usage_date, billing_account_id, sub_account_id, region, service_code, service_name,
+        usage_type, charge_type, pricing_unit, resource_id, iam_principal, tags, commitment_discount_id, pricing_term,
+        billing_currency
 ),
 
 final as (

@@ -47,7 +47,7 @@ per_model_id as (
         sum(cache_read_input_tokens) as cache_read_input_tokens,
         sum(cache_write_input_tokens) as cache_write_input_tokens
     from chosen
-    group by all
+    group by usage_date, account_id, region, model_id, source
 ),
 
 worded as (
@@ -99,7 +99,7 @@ final as (
         cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
         cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens
     from named
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 )
 
 select * from final

@@ -44,7 +44,9 @@ endpoint_costs as (
         and costs.category = 'inference'
         and costs.endpoint_name is not null
         and costs.usage_type not ilike '%ServerlessInf%'
-    group by all
+    group by
+        costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
+        costs.endpoint_name
 ),
 
 -- Billed since: across periods, so the first days of a month still see an endpoint idle since the last.
@@ -57,7 +59,7 @@ first_billed as (
         min(usage_date) as first_billed_date
     from costs
     where sagemaker_resource_type = 'endpoint' and category = 'inference' and endpoint_name is not null
-    group by all
+    group by billing_currency, resource_account_id, resource_region, endpoint_name
 ),
 
 -- Invocations in the last N days of each period's data (zero when nothing was counted).
@@ -80,7 +82,9 @@ recent as (
             and endpoint_costs.region = predictions.region
             and predictions.usage_date > endpoint_costs.data_through_date - {{ idle_days }}
             and endpoint_costs.data_through_date >= predictions.usage_date
-    group by all
+    group by
+        endpoint_costs.billing_period, endpoint_costs.billing_currency, endpoint_costs.account_id,
+        endpoint_costs.region, endpoint_costs.endpoint_name
 ),
 
 idle as (

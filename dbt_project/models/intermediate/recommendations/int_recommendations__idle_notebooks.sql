@@ -46,7 +46,9 @@ days as (
     inner join periods
         on costs.billing_period = periods.billing_period and costs.usage_date <= periods.data_through_date
     where costs.category = 'notebook' and {{ sagemaker_price_kind('costs.usage_type') }} = 'notebook'
-    group by all
+    group by
+        costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
+        costs.resource_id, costs.usage_date
 ),
 
 -- Consecutive round-the-clock days share an island (their date minus their rank).
@@ -72,7 +74,7 @@ streaks as (
         count(*) as streak_days
     from islands
     where is_full_day
-    group by all
+    group by billing_period, billing_currency, account_id, region, resource_id, island
 ),
 
 resources as (
@@ -95,26 +97,38 @@ resources as (
         any_value(data_through_date) as data_through_date,
         any_value(days_in_period) as days_in_period
     from islands
-    group by all
+    group by billing_period, billing_currency, account_id, region, resource_id
+),
+
+longest_runs as (
+    select
+        billing_period,
+        billing_currency,
+        account_id,
+        region,
+        resource_id,
+        max(streak_days) * 24 as longest_run_hours
+    from streaks
+    group by billing_period, billing_currency, account_id, region, resource_id
 ),
 
 flagged as (
     select
         resources.*,
-        max(streaks.streak_days) * 24 as longest_run_hours,
+        longest_runs.longest_run_hours,
         {{ monthly_amount('resources.current_cost', 'resources.billed_days', 'resources.days_in_period') }} as current_monthly_cost,
         {{ monthly_amount('resources.full_day_cost', 'resources.billed_days', 'resources.days_in_period') }} as full_day_monthly_cost
     from resources
-    inner join streaks
+    inner join longest_runs
         on
-            resources.billing_period = streaks.billing_period
-            and resources.billing_currency = streaks.billing_currency
-            and resources.account_id = streaks.account_id
-            and resources.region = streaks.region
-            and resources.resource_id = streaks.resource_id
-    where resources.last_billed_date = resources.data_through_date
-    group by all
-    having max(streaks.streak_days) * 24 >= {{ idle_hours }}
+            resources.billing_period = longest_runs.billing_period
+            and resources.billing_currency = longest_runs.billing_currency
+            and resources.account_id = longest_runs.account_id
+            and resources.region = longest_runs.region
+            and resources.resource_id = longest_runs.resource_id
+    where
+        resources.last_billed_date = resources.data_through_date
+        and longest_runs.longest_run_hours >= {{ idle_hours }}
 ),
 
 final as (

@@ -39,7 +39,7 @@ bill_rates as (
         sum(on_demand_cost) / sum(usage_quantity) as hourly_rate
     from instance_lines
     where price_kind is not null and on_demand_cost is not null
-    group by all
+    group by region, price_kind, instance_type, billing_currency
     having sum(usage_quantity) > 0
 ),
 

@@ -43,7 +43,9 @@ endpoint_costs as (
     inner join periods
         on costs.billing_period = periods.billing_period and costs.usage_date <= periods.data_through_date
     where costs.sagemaker_resource_type = 'endpoint' and costs.category = 'inference' and costs.endpoint_name is not null
-    group by all
+    group by
+        costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
+        costs.endpoint_name
 ),
 
 served as (
@@ -58,7 +60,7 @@ served as (
     inner join periods
         on predictions.usage_date between periods.billing_period and periods.data_through_date
     where predictions.endpoint_name is not null
-    group by all
+    group by periods.billing_period, predictions.account_id, predictions.region, predictions.endpoint_name
 ),
 
 low_traffic as (
@@ -103,7 +105,7 @@ groups as (
         sum(current_monthly_cost) as current_monthly_cost,
         max(current_monthly_cost) as kept_monthly_cost
     from low_traffic
-    group by all
+    group by billing_period, billing_currency, account_id, region
     having count(*) >= {{ min_endpoints }}
 ),
 

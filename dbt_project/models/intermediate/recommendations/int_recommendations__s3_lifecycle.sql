@@ -43,7 +43,7 @@ buckets as (
         and costs.usage_type ilike '%TimedStorage-ByteHrs'
         and costs.resource_id is not null
         and costs.usage_quantity > 0
-    group by all
+    group by costs.billing_period, costs.billing_currency, costs.sub_account_id, costs.region, costs.resource_id
 ),
 
 growth as (

@@ -43,7 +43,7 @@ on_demand_days as (
         and costs.pricing_model = 'on_demand'
         and costs.instance_type is not null
         and {{ sagemaker_price_kind('costs.usage_type') }} is not null
-    group by all
+    group by costs.billing_period, costs.billing_currency, costs.billing_account_id, costs.usage_date
 ),
 
 accounts as (
@@ -58,7 +58,7 @@ accounts as (
         any_value(periods.days_in_period) as days_in_period
     from on_demand_days
     inner join periods on on_demand_days.billing_period = periods.billing_period
-    group by all
+    group by on_demand_days.billing_period, on_demand_days.billing_currency, on_demand_days.billing_account_id
 ),
 
 steady as (

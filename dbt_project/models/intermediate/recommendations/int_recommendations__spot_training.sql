@@ -54,7 +54,9 @@ on_demand as (
         and costs.category = 'training'
         and costs.pricing_model = 'on_demand'
         and {{ sagemaker_price_kind('costs.usage_type') }} = 'training'
-    group by all
+    group by
+        costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
+        costs.model_name, costs.instance_type
 ),
 
 priced as (

@@ -50,7 +50,9 @@ endpoint_costs as (
         costs.sagemaker_resource_type = 'endpoint'
         and costs.category = 'inference'
         and {{ sagemaker_price_kind('costs.usage_type') }} = 'hosting'
-    group by all
+    group by
+        costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
+        costs.endpoint_name, costs.instance_type
 ),
 
 -- p95 of the hourly utilization (0 to 1) of the endpoint's instances of one type in the period.
@@ -69,7 +71,9 @@ usage_p95 as (
     inner join periods
         on utilization.usage_date between periods.billing_period and periods.data_through_date
     where utilization.utilization is not null
-    group by all
+    group by
+        periods.billing_period, utilization.account_id, utilization.region, utilization.endpoint_name,
+        utilization.instance_type
     -- A day of measurements at least, so a p95 means something.
     having count(*) >= 24
 ),
@@ -135,7 +139,9 @@ smaller as (
                     else {{ instance_vcpus('rates.instance_type') }}
                 end
             )
-    group by all
+    group by
+        candidates.billing_period, candidates.billing_currency, candidates.account_id, candidates.region,
+        candidates.endpoint_name, candidates.instance_type
 ),
 
 sized as (

@@ -162,7 +162,7 @@ driver_costs as (
             )
             and open_projections.billing_currency = costs.billing_currency
             and {{ budget_scope_matches('open_projections', 'costs') }}
-    group by all
+    group by 1, 2, 3, 4, 5
 ),
 
 ranked_drivers as (

@@ -85,7 +85,7 @@ daily as (
         billing_currency,
         sum(effective_cost) as actual_cost
     from scoped_costs
-    group by all
+    group by usage_date, scope_type, scope_value, billing_currency
 ),
 
 bounds as (
@@ -211,7 +211,7 @@ candidate_types as (
     inner join costs
         on {{ anomaly_costs_on('candidates', baseline_weeks) }}
     where candidates.direction = 'increase'
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 top_types as (
@@ -242,7 +242,9 @@ type_history as (
             and top_types.model_name is not distinct from costs.model_name
             and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'), ':', 1)
             and costs.usage_date = top_types.usage_date - cast(window_days.days_before as integer)
-    group by all
+    group by
+        top_types.scope_type, top_types.scope_value, top_types.billing_currency, top_types.usage_date,
+        top_types.type_impact_cost, window_days.days_before
 ),
 
 -- A spike whose model's usage family already rose as much (half the size or more above its median
@@ -264,7 +266,7 @@ recurrences as (
                 as usual_cost
         from type_history
     ) as history
-    group by all
+    group by scope_type, scope_value, billing_currency, usage_date
 ),
 
 anomalies as (
@@ -296,7 +298,7 @@ cause_costs as (
     from anomalies
     inner join costs
         on {{ anomaly_costs_on('anomalies', baseline_weeks) }}
-    group by all
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
 ranked_causes as (
@@ -324,7 +326,7 @@ root_causes as (
         {{ ordered_array_agg(struct_of(cause_fields), ['cause_rank']) }} as root_causes
     from ranked_causes
     where cause_rank <= 3 and cause_impact_cost <> 0
-    group by all
+    group by scope_type, scope_value, billing_currency, usage_date
 ),
 
 final as (

@@ -44,7 +44,7 @@ uncounted as (
     from daily_costs
     inner join budgets on daily_costs.budget_name = budgets.budget_name
     where daily_costs.billing_currency is distinct from budgets.billing_currency
-    group by all
+    group by daily_costs.budget_name, daily_costs.billing_period
 ),
 
 totals as (
@@ -59,7 +59,7 @@ totals as (
         on
             budget_periods.budget_name = budget_daily_costs.budget_name
             and budget_periods.billing_period = budget_daily_costs.billing_period
-    group by all
+    group by budget_periods.budget_name, budget_periods.billing_period
 ),
 
 -- The month-end forecast as of the period's last complete day (int_budget_forecasts: month-level

@@ -46,7 +46,8 @@ direct as (
         sum(net_effective_cost) as net_effective_cost
     from classified
     where has_owner
-    group by all
+    group by
+        billing_period, usage_date, billing_currency, model_name, team, project, environment, category, service_name
 ),
 
 shared as (
@@ -67,7 +68,7 @@ shared as (
         sum(net_effective_cost) as net_effective_cost
     from classified
     where not has_owner
-    group by all
+    group by 2, 3, 4, 5, 6, 7, 8
 ),
 
 -- Each owner's weight in a period: its direct effective cost (positive only), or 1 for `even`.
@@ -82,7 +83,7 @@ owner_costs as (
         {{ '1.0' if shared_rule == 'even' else 'sum(effective_cost)' }} as owner_weight
     from classified
     where has_owner
-    group by all
+    group by billing_period, billing_currency, model_name, team, project, environment
     having sum(effective_cost) > 0
 ),
 
@@ -141,7 +142,7 @@ commitment_costs as (
         sum(effective_cost) as covered_cost
     from classified
     where has_owner and commitment_discount_id is not null and charge_type in ('SavingsPlanCoveredUsage', 'DiscountedUsage', 'Usage')
-    group by all
+    group by billing_period, billing_currency, commitment_discount_id, model_name, team, project, environment
     having sum(effective_cost) > 0
 ),
 
@@ -264,7 +265,9 @@ final as (
         sum(effective_cost) as effective_cost,
         sum(net_effective_cost) as net_effective_cost
     from unioned
-    group by all
+    group by
+        billing_period, usage_date, billing_currency, model_name, team, project, environment, category, service_name,
+        allocation_method, shared_cost_reason
 )
 
 select * from final

@@ -396,7 +396,12 @@ final as (
         sum(usage_quantity) as usage_quantity,
         cast(sum(line_items) as bigint) as line_items
     from attributed
-    group by all
+    group by
+        billing_period, usage_date, billing_account_id, sub_account_id, region, service_name, service_code,
+        usage_type, charge_type, is_month_level_charge, category, pricing_model, purchase_option, instance_type,
+        instance_family, accelerator, billing_currency, resource_id, commitment_discount_id, sagemaker_resource_type,
+        sagemaker_resource_name, resource_account_id, resource_region, endpoint_name, model_name, team, project,
+        environment, attribution_source
 )
 
 select * from final

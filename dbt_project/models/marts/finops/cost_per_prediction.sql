@@ -42,7 +42,7 @@ inference_costs as (
         ) as instance_hours
     from costs
     where category = 'inference'
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 daily_predictions as (
@@ -54,7 +54,7 @@ daily_predictions as (
         coalesce(model_name, 'unattributed') as model_name,
         sum(predictions) as predictions
     from predictions
-    group by all
+    group by 1, 2, 3, 4, 5
 ),
 
 -- Predictions have no currency: each currency's row carries the day's predictions, and a day with
@@ -144,7 +144,7 @@ daily_gpu as (
         sum(gpu_utilization_pct * instance_count) / sum(instance_count) as gpu_utilization_pct
     from utilization
     where gpu_utilization_pct is not null
-    group by all
+    group by usage_date, endpoint_name, account_id, region
 ),
 
 -- A day's bill is complete once the billing period's data covers the whole day

@@ -48,7 +48,7 @@ by_key as (
         min(first_billing_period) as first_billing_period,
         max(last_billing_period) as last_billing_period
     from keys
-    group by all
+    group by original_key, billing_currency
 ),
 
 spellings as (

@@ -35,7 +35,7 @@ records as (
         sum(predictions) as records
     from counts
     where transform_job_name is not null
-    group by all
+    group by transform_job_name, account_id, region
 ),
 
 job_records as (

@@ -40,7 +40,7 @@ token_costs as (
     where
         (usage_kind = 'tokens' and pricing_model = 'on_demand')
         or (usage_kind = 'provisioned_throughput' and pricing_model = 'provisioned_throughput')
-    group by all
+    group by usage_date, account_id, region, model_name, application, pricing_model, billing_currency
 ),
 
 joined as (
