@@ -6,8 +6,13 @@
 -#}
 {% macro sagemaker_job_latest_fetch(job_kind) -%}
     select *
-    from {{ source('raw', 'sagemaker_' ~ job_kind ~ '_jobs') }}
-    qualify row_number() over (partition by lower({{ job_kind }}_job_arn) order by fetched_at desc nulls last) = 1
+    from (
+        select
+            *,
+            row_number() over (partition by lower({{ job_kind }}_job_arn) order by fetched_at desc nulls last) as fetch_rank
+        from {{ source('raw', 'sagemaker_' ~ job_kind ~ '_jobs') }}
+    ) as fetches
+    where fetch_rank = 1
 {%- endmacro %}
 
 {#- Name, ARN, account and region of a job from the latest fetch. -#}

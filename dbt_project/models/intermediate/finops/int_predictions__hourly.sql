@@ -54,13 +54,19 @@ located as (
 
 -- Both sources can count the same requests: per endpoint (once located) and hour, prediction
 -- logs (which know the model, so multi-model endpoints can be split) win over CloudWatch.
-preferred as (
-    select *
+ranked as (
+    select
+        *,
+        dense_rank() over (
+            partition by coalesce(endpoint_name, model_name), account_id, region, hour_start_at
+            order by case when source = 'prediction_logs' then 0 else 1 end
+        ) as source_rank
     from located
-    qualify dense_rank() over (
-        partition by coalesce(endpoint_name, model_name), account_id, region, hour_start_at
-        order by case when source = 'prediction_logs' then 0 else 1 end
-    ) = 1
+),
+
+preferred as (
+    select * from ranked
+    where source_rank = 1
 ),
 
 variant_models as (

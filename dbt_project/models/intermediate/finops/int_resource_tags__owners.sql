@@ -52,15 +52,30 @@ keyed as (
     where studio_domain_id is not null
 ),
 
-final as (
-    select * from keyed
+-- A user profile and a space of one domain may share a name: the one that names a model wins, then
+-- the one that names a team, then the first by owner.
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by account_id, owner_key
+            order by model_name nulls last, team nulls last, project nulls last, environment nulls last
+        ) as owner_rank
+    from keyed
     where coalesce(model_name, team, project, environment) is not null
-    -- A user profile and a space of one domain may share a name: the one that names a model wins, then
-    -- the one that names a team, then the first by owner.
-    qualify row_number() over (
-        partition by account_id, owner_key
-        order by model_name nulls last, team nulls last, project nulls last, environment nulls last
-    ) = 1
+),
+
+final as (
+    select
+        account_id,
+        owner_key,
+        model_name,
+        team,
+        project,
+        environment,
+        attribution_source
+    from ranked
+    where owner_rank = 1
 )
 
 select * from final

@@ -168,13 +168,30 @@ unioned as (
     select * from endpoints_attributed
 ),
 
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by resource_type, account_id, region, resource_name
+            order by model_name nulls last, team nulls last
+        ) as resource_rank
+    from unioned
+),
+
 -- One row per resource key, so joining a bill line never duplicates its cost.
 final as (
-    select * from unioned
-    qualify row_number() over (
-        partition by resource_type, account_id, region, resource_name
-        order by model_name nulls last, team nulls last
-    ) = 1
+    select
+        resource_type,
+        account_id,
+        region,
+        resource_name,
+        model_name,
+        team,
+        project,
+        environment,
+        attribution_source
+    from ranked
+    where resource_rank = 1
 )
 
 select * from final

@@ -38,14 +38,14 @@ matched as (
         patterns.priority as pattern_priority,
         patterns.usage_kind,
         patterns.token_direction,
-        nullif({{ regex_extract('usage_types.usage_type_body', "'(?i)' || patterns.pattern", 1) }}, '') as usage_type_model
+        nullif({{ regex_extract('usage_types.usage_type_body', "'(?i)' || patterns.pattern", 1) }}, '') as usage_type_model,
+        row_number() over (
+            partition by usage_types.service_code, usage_types.service_name, usage_types.usage_type, usage_types.resource_id
+            order by patterns.priority nulls last
+        ) as match_rank
     from usage_types
     left join patterns
         on {{ regex_matches('usage_types.usage_type_body', "'(?i)' || patterns.pattern") }}
-    qualify row_number() over (
-        partition by usage_types.service_code, usage_types.service_name, usage_types.usage_type, usage_types.resource_id
-        order by patterns.priority nulls last
-    ) = 1
 ),
 
 -- Where the model comes from: a resource ARN that names it, else the usage type, else a Marketplace
@@ -57,6 +57,7 @@ marketplace as (
         or (lower(service_code) = 'amazonbedrockfoundationmodels' and lower(service_name) <> lower(service_code))
             as is_model_product
     from matched
+    where match_rank = 1
 ),
 
 identified as (

@@ -127,9 +127,16 @@ candidates as (
 -- Several thresholds of a kind reached at once make one message, for the highest: the lower ones
 -- are news no more. (Thresholds crossed one build at a time still alert one by one: the ledger
 -- records each key once.)
+highest as (
+    select
+        *,
+        max(threshold_pct) over (partition by budget_name, billing_period, billing_currency, alert_kind) as highest_pct
+    from candidates
+),
+
 due as (
-    select * from candidates
-    qualify threshold_pct = max(threshold_pct) over (partition by budget_name, billing_period, billing_currency, alert_kind)
+    select * from highest
+    where threshold_pct = highest_pct
 ),
 
 -- The models (for a model budget: the categories) with the most spend in the budget's scope, on

@@ -214,13 +214,19 @@ candidate_types as (
     group by 1, 2, 3, 4, 5, 6
 ),
 
-top_types as (
-    select *
+ranked_types as (
+    select
+        *,
+        row_number() over (
+            partition by scope_type, scope_value, billing_currency, usage_date
+            order by type_impact_cost desc, model_name asc, usage_family asc
+        ) as type_rank
     from candidate_types
-    qualify row_number() over (
-        partition by scope_type, scope_value, billing_currency, usage_date
-        order by type_impact_cost desc, model_name asc, usage_family asc
-    ) = 1
+),
+
+top_types as (
+    select * from ranked_types
+    where type_rank = 1
 ),
 
 -- That model's usage family's cost across the whole bill on each day of the habit window before the

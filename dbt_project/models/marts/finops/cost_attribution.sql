@@ -46,7 +46,7 @@ line_scopes as (
     where sub_account_id is not null
 ),
 
-scope_rules as (
+scope_rule_candidates as (
     select
         line_scopes.sub_account_id,
         line_scopes.service_code,
@@ -54,17 +54,22 @@ scope_rules as (
         owner_rules.model_name as rule_model_name,
         owner_rules.team as rule_team,
         owner_rules.project as rule_project,
-        owner_rules.environment as rule_environment
+        owner_rules.environment as rule_environment,
+        row_number() over (
+            partition by line_scopes.sub_account_id, line_scopes.service_code, line_scopes.region
+            order by owner_rules.specificity desc
+        ) as rule_rank
     from line_scopes
     inner join owner_rules
         on
             line_scopes.sub_account_id = owner_rules.account_id
             and (owner_rules.service_code is null or owner_rules.service_code = lower(line_scopes.service_code))
             and (owner_rules.region is null or owner_rules.region = lower(line_scopes.region))
-    qualify row_number() over (
-        partition by line_scopes.sub_account_id, line_scopes.service_code, line_scopes.region
-        order by owner_rules.specificity desc
-    ) = 1
+),
+
+scope_rules as (
+    select * from scope_rule_candidates
+    where rule_rank = 1
 ),
 
 -- Evidence 1b: a resource's tags seen on its other lines in the period (tags activated mid-month,

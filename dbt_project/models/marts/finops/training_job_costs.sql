@@ -59,19 +59,24 @@ hourly_rates as (
 
 -- The rate for each job in each currency the bill has one in: the spot rate for managed spot
 -- jobs when the bill has one, else the on-demand rate.
-job_rates as (
+job_rate_candidates as (
     select
         jobs.training_job_arn,
         hourly_rates.billing_currency,
-        hourly_rates.hourly_rate
+        hourly_rates.hourly_rate,
+        row_number() over (
+            partition by jobs.training_job_arn, hourly_rates.billing_currency order by hourly_rates.is_spot desc
+        ) as rate_rank
     from jobs
     inner join hourly_rates
         on
             lower(jobs.instance_type) = hourly_rates.instance_type
             and (not hourly_rates.is_spot or jobs.is_managed_spot)
-    qualify row_number() over (
-        partition by jobs.training_job_arn, hourly_rates.billing_currency order by hourly_rates.is_spot desc
-    ) = 1
+),
+
+job_rates as (
+    select * from job_rate_candidates
+    where rate_rank = 1
 ),
 
 -- One row per job and currency of its bill lines; a job the bill does not name gets one row per

@@ -5,13 +5,19 @@ source as (
 ),
 
 -- Daily snapshots: the latest one describes the endpoint (deleted endpoints keep their last state).
-latest as (
-    select *
+fetches as (
+    select
+        *,
+        row_number() over (
+            partition by lower(coalesce(endpoint_arn, endpoint_name))
+            order by fetched_at desc nulls last, last_modified_at desc nulls last
+        ) as fetch_rank
     from source
-    qualify row_number() over (
-        partition by lower(coalesce(endpoint_arn, endpoint_name))
-        order by fetched_at desc nulls last, last_modified_at desc nulls last
-    ) = 1
+),
+
+latest as (
+    select * from fetches
+    where fetch_rank = 1
 ),
 
 final as (

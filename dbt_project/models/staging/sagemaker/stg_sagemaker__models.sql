@@ -4,10 +4,16 @@ source as (
     select * from {{ source('raw', 'sagemaker_models') }}
 ),
 
-latest as (
-    select *
+fetches as (
+    select
+        *,
+        row_number() over (partition by lower(coalesce(model_arn, model_name)) order by fetched_at desc nulls last) as fetch_rank
     from source
-    qualify row_number() over (partition by lower(coalesce(model_arn, model_name)) order by fetched_at desc nulls last) = 1
+),
+
+latest as (
+    select * from fetches
+    where fetch_rank = 1
 ),
 
 final as (

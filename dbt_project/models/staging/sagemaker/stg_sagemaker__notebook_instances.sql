@@ -4,12 +4,18 @@ source as (
     select * from {{ source('raw', 'sagemaker_notebook_instances') }}
 ),
 
-latest as (
-    select *
+fetches as (
+    select
+        *,
+        row_number() over (
+            partition by lower(notebook_instance_arn) order by fetched_at desc nulls last
+        ) as fetch_rank
     from source
-    qualify row_number() over (
-        partition by lower(notebook_instance_arn) order by fetched_at desc nulls last
-    ) = 1
+),
+
+latest as (
+    select * from fetches
+    where fetch_rank = 1
 ),
 
 final as (

@@ -8,12 +8,18 @@ source as (
 ),
 
 -- A resource read through two regions or two roles into one account: the newest read wins.
-latest as (
-    select *
+fetches as (
+    select
+        *,
+        row_number() over (
+            partition by account_id, lower(resource_arn) order by fetched_at desc, region asc
+        ) as fetch_rank
     from source
-    qualify row_number() over (
-        partition by account_id, lower(resource_arn) order by fetched_at desc, region asc
-    ) = 1
+),
+
+latest as (
+    select * from fetches
+    where fetch_rank = 1
 ),
 
 parsed as (
