@@ -56,12 +56,12 @@
 -#}
 {% macro bedrock_resource_kind(resource_id) -%}
     case
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:foundation-model/%' then 'foundation_model'
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:application-inference-profile/%' then 'application_inference_profile'
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:inference-profile/%' then 'inference_profile'
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:provisioned-model/%' then 'provisioned_model'
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:custom-model/%' then 'custom_model'
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:imported-model/%' then 'imported_model'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:foundation-model/%' then 'foundation_model'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:application-inference-profile/%' then 'application_inference_profile'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:inference-profile/%' then 'inference_profile'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:provisioned-model/%' then 'provisioned_model'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:custom-model/%' then 'custom_model'
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:imported-model/%' then 'imported_model'
     end
 {%- endmacro %}
 
@@ -132,11 +132,11 @@
 -#}
 {% macro bedrock_named_model_id(resource_id) -%}
     case
-        when {{ resource_id }} ilike 'arn:aws%:bedrock:%:foundation-model/%'
-            or ({{ resource_id }} ilike 'arn:aws%:bedrock:%:inference-profile/%'
-                and {{ resource_id }} not ilike '%:application-inference-profile/%')
+        when lower({{ resource_id }}) like 'arn:aws%:bedrock:%:foundation-model/%'
+            or (lower({{ resource_id }}) like 'arn:aws%:bedrock:%:inference-profile/%'
+                and lower({{ resource_id }}) not like '%:application-inference-profile/%')
             then {{ regex_extract(resource_id, "'/([^/]+)$'", 1) }}
-        when {{ resource_id }} not ilike 'arn:%' and {{ resource_id }} like '%.%' then {{ resource_id }}
+        when lower({{ resource_id }}) not like 'arn:%' and {{ resource_id }} like '%.%' then {{ resource_id }}
     end
 {%- endmacro %}
 

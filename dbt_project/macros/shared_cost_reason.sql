@@ -10,7 +10,7 @@
         when {{ purchase_option }} in ('credit', 'discount') then 'credit'
         when {{ charge_type }} in ('SavingsPlanRecurringFee', 'RIFee') then 'unused_commitment'
         when {{ charge_type }} = 'Purchase' and {{ commitment_discount_id }} is not null then 'unused_commitment'
-        when {{ purchase_option }} in ('fee', 'adjustment') or {{ service_code }} ilike '%support%' then 'support_and_fees'
+        when {{ purchase_option }} in ('fee', 'adjustment') or lower({{ service_code }}) like '%support%' then 'support_and_fees'
         else 'untagged_usage'
     end
 {%- endmacro %}

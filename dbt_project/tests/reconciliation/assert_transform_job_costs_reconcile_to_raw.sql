@@ -20,7 +20,7 @@ billed as (
     from {{ source('raw', 'billing_line_items') }}
     where
         not is_split_cost_allocation
-        and resource_id ilike 'arn:aws%:sagemaker:%'
+        and lower(resource_id) like 'arn:aws%:sagemaker:%'
         and lower(split_part(split_part(resource_id, ':', 6), '/', 1)) = 'transform-job'
     group by billing_currency
 )

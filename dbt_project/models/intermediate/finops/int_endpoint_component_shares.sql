@@ -33,7 +33,7 @@ instance_hours as (
         sagemaker_resource_type = 'endpoint'
         and category = 'inference'
         and lower(split_part(usage_type, ':', 2)) like 'ml.%'
-        and usage_type not ilike '%ServerlessInf%'
+        and lower(usage_type) not like '%serverlessinf%'
     group by 1, 2, 3, 4, 5
 ),
 

@@ -35,12 +35,12 @@ endpoint_lines as (
         resource_region as region,
         billing_currency,
         effective_cost,
-        usage_type ilike '%ServerlessInf%' as is_serverless,
+        lower(usage_type) like '%serverlessinf%' as is_serverless,
         case
             when lower(split_part(usage_type, ':', 2)) like 'ml.%' then lower(split_part(usage_type, ':', 2))
         end as instance_type,
         case
-            when lower(split_part(usage_type, ':', 2)) like 'ml.%' and usage_type not ilike '%ServerlessInf%'
+            when lower(split_part(usage_type, ':', 2)) like 'ml.%' and lower(usage_type) not like '%serverlessinf%'
                 then usage_quantity
         end as instance_hours,
         coalesce(date_trunc('hour', charge_period_start_at), cast(usage_date as timestamp)) as covered_from_at,

@@ -53,7 +53,7 @@ matched as (
 marketplace as (
     select
         *,
-        service_name ilike '%(amazon bedrock edition)%'
+        lower(service_name) like '%(amazon bedrock edition)%'
         or (lower(service_code) = 'amazonbedrockfoundationmodels' and lower(service_name) <> lower(service_code))
             as is_model_product
     from matched

@@ -43,7 +43,7 @@ endpoint_costs as (
         costs.sagemaker_resource_type = 'endpoint'
         and costs.category = 'inference'
         and costs.endpoint_name is not null
-        and costs.usage_type not ilike '%ServerlessInf%'
+        and lower(costs.usage_type) not like '%serverlessinf%'
     group by
         costs.billing_period, costs.billing_currency, costs.resource_account_id, costs.resource_region,
         costs.endpoint_name

@@ -34,7 +34,7 @@ endpoint_costs as (
         sum(costs.effective_cost) as current_cost,
         sum(costs.usage_quantity) filter (where {{ sagemaker_price_kind('costs.usage_type') }} = 'hosting') as instance_hours,
         -- Asynchronous endpoints queue requests and cannot join a multi-model endpoint.
-        bool_or(costs.usage_type ilike '%AsyncInf%' or costs.usage_type ilike '%ServerlessInf%') as is_not_real_time,
+        bool_or(lower(costs.usage_type) like '%asyncinf%' or lower(costs.usage_type) like '%serverlessinf%') as is_not_real_time,
         count(distinct costs.usage_date) as billed_days,
         max(costs.usage_date) as last_billed_date,
         any_value(periods.data_through_date) as data_through_date,

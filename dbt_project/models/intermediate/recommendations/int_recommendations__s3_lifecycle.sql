@@ -40,7 +40,7 @@ buckets as (
         on costs.billing_period = periods.billing_period and costs.usage_date <= periods.data_through_date
     where
         costs.service_code = 'AmazonS3'
-        and costs.usage_type ilike '%TimedStorage-ByteHrs'
+        and lower(costs.usage_type) like '%timedstorage-bytehrs'
         and costs.resource_id is not null
         and costs.usage_quantity > 0
     group by costs.billing_period, costs.billing_currency, costs.sub_account_id, costs.region, costs.resource_id

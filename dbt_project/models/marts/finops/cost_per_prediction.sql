@@ -38,7 +38,7 @@ inference_costs as (
         billing_currency,
         sum(effective_cost) as inference_cost,
         sum(usage_quantity) filter (
-            where usage_type like '%:ml.%' and usage_type not ilike '%ServerlessInf%'
+            where usage_type like '%:ml.%' and lower(usage_type) not like '%serverlessinf%'
         ) as instance_hours
     from costs
     where category = 'inference'

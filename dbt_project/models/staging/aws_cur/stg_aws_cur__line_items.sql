@@ -47,15 +47,15 @@ final as (
         source_file,
         export_version,
         -- arn:aws:sagemaker:<region>:<account>:<type>/<name>; SageMaker lower-cases names in ARNs.
-        resource_id ilike 'arn:aws%:sagemaker:%' as is_sagemaker_resource,
-        case when resource_id ilike 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 4) end as resource_region,
-        case when resource_id ilike 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 5) end as resource_account_id,
+        lower(resource_id) like 'arn:aws%:sagemaker:%' as is_sagemaker_resource,
+        case when lower(resource_id) like 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 4) end as resource_region,
+        case when lower(resource_id) like 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 5) end as resource_account_id,
         case
-            when resource_id ilike 'arn:aws%:sagemaker:%'
+            when lower(resource_id) like 'arn:aws%:sagemaker:%'
                 then lower(split_part(split_part(resource_id, ':', 6), '/', 1))
         end as sagemaker_resource_type,
         case
-            when resource_id ilike 'arn:aws%:sagemaker:%'
+            when lower(resource_id) like 'arn:aws%:sagemaker:%'
                 then nullif(lower(split_part(split_part(resource_id, ':', 6), '/', 2)), '')
         end as sagemaker_resource_name
     from source
