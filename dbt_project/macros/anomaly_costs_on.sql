@@ -7,7 +7,7 @@
     and costs.usage_date in (
         {{ anchor }}.usage_date,
         {%- for week in range(1, baseline_weeks + 1) %}
-            {{ anchor }}.usage_date - {{ 7 * week }}{{ ',' if not loop.last }}
+            {{ add_days(anchor ~ '.usage_date', -7 * week) }}{{ ',' if not loop.last }}
         {%- endfor %}
     )
     and case {{ anchor }}.scope_type

@@ -179,22 +179,6 @@
 {%- endmacro %}
 
 {#-
-    A select-list generator: one row per element of `array` (none for an empty or NULL array).
-    Trino spells this `cross join unnest(...)`, not a select-list expression: see date_series.
--#}
-{% macro array_rows(array) -%}
-    {{ return(adapter.dispatch('array_rows', 'mlcost')(array)) }}
-{%- endmacro %}
-
-{% macro default__array_rows(array) -%}
-    unnest({{ array }})
-{%- endmacro %}
-
-{% macro spark__array_rows(array) -%}
-    explode({{ array }})
-{%- endmacro %}
-
-{#-
     Aggregate: the values of `value` as an array ordered by `order_by` (a list of SQL expressions,
     ascending, NULLs last), from the rows where `where` holds (all when none); repeats dropped when
     `distinct` (then `order_by` must be the value itself). Spark's collect_list has no order: its

@@ -1,20 +1,4 @@
-{#- Query shapes the engines spell differently: all columns but some, and a per-query row key (docs/engines.md). -#}
-
-{#-
-    Every column of `relation` (a table alias) except `columns` (unqualified names), in their order.
-    Trino and Athena have no such star: a port there lists the columns (a trino__ variant).
--#}
-{% macro star_except(relation, columns) -%}
-    {{ return(adapter.dispatch('star_except', 'mlcost')(relation, columns)) }}
-{%- endmacro %}
-
-{% macro default__star_except(relation, columns) -%}
-    {{ relation }}.* exclude ({{ columns | join(', ') }})
-{%- endmacro %}
-
-{% macro spark__star_except(relation, columns) -%}
-    {{ relation }}.* except ({{ columns | join(', ') }})
-{%- endmacro %}
+{#- Query shapes the engines spell differently: a per-query row key, and rows from an array (docs/engines.md). -#}
 
 {#- A surrogate key unique within one query's rows, for grouping them back (not stable between runs). -#}
 {% macro row_key() -%}
@@ -27,4 +11,21 @@
 
 {% macro spark__row_key() -%}
     monotonically_increasing_id()
+{%- endmacro %}
+
+{#-
+    A join, written where a FROM clause takes one: one row per element of `array` (an expression over
+    the relations before it) as `alias`.`column`; a row whose array is empty or NULL is dropped, as by
+    an inner join. DuckDB and Trino spell it `cross join unnest(...)`, Spark `cross join lateral explode(...)`.
+-#}
+{% macro unnest_join(array, alias, column) -%}
+    {{ return(adapter.dispatch('unnest_join', 'mlcost')(array, alias, column)) }}
+{%- endmacro %}
+
+{% macro default__unnest_join(array, alias, column) -%}
+    cross join unnest({{ array }}) as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{% macro spark__unnest_join(array, alias, column) -%}
+    cross join lateral explode({{ array }}) as {{ alias }} ({{ column }})
 {%- endmacro %}

@@ -87,6 +87,23 @@
     sha2({{ text }}, 256)
 {%- endmacro %}
 
+{#- MD5 of `text` (UTF-8) as 32 lower-case hex digits. -#}
+{% macro md5_hex(text) -%}
+    {{ return(adapter.dispatch('md5_hex', 'mlcost')(text)) }}
+{%- endmacro %}
+
+{% macro default__md5_hex(text) -%}
+    lower(to_hex(md5(to_utf8({{ text }}))))
+{%- endmacro %}
+
+{% macro duckdb__md5_hex(text) -%}
+    md5({{ text }})
+{%- endmacro %}
+
+{% macro spark__md5_hex(text) -%}
+    md5({{ text }})
+{%- endmacro %}
+
 {#-
     Aggregate: the values of `value` joined with `separator`, ordered by `order_by` (repeats dropped
     when `distinct`, then `order_by` must be the value itself); NULLs are left out. Spark 4.3's

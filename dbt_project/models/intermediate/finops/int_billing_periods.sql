@@ -23,10 +23,10 @@ periods as (
 final as (
     select
         billing_period,
-        cast(last_day(billing_period) as date) as period_end_date,
-        day(last_day(billing_period)) as days_in_period,
+        {{ month_end('billing_period') }} as period_end_date,
+        day({{ month_end('billing_period') }}) as days_in_period,
         least(
-            cast(last_day(billing_period) as date),
+            {{ month_end('billing_period') }},
             greatest(
                 cast(billing_period - interval '1' day as date),
                 cast(cast(covered_to_at as date) - interval '1' day as date)

@@ -58,9 +58,10 @@ bill_bounds as (
 usage_spine as (
     select
         budgets.budget_name,
-        {{ date_series('bill_bounds.history_start_date', 'bill_bounds.data_through_date') }} as usage_date
+        spine_dates.usage_date
     from budgets
     cross join bill_bounds
+    {{ unnest_join(date_array('bill_bounds.history_start_date', 'bill_bounds.data_through_date'), 'spine_dates', 'usage_date') }}
 ),
 
 usage_daily as (
@@ -131,9 +132,10 @@ as_of_dates as (
         periods.days_in_period,
         periods.period_end_date,
         periods.data_through_date as period_data_through_date,
-        {{ date_series("cast(periods.billing_period - interval '1' day as date)", 'periods.data_through_date') }} as as_of_date
+        as_of.as_of_date
     from budgets
     cross join periods
+    {{ unnest_join(date_array("cast(periods.billing_period - interval '1' day as date)", 'periods.data_through_date'), 'as_of', 'as_of_date') }}
 ),
 
 -- The expected usage of each remaining day: the as-of date's last seven days carry the weekday
@@ -145,8 +147,9 @@ last_week as (
         as_of_dates.billing_period,
         as_of_dates.as_of_date,
         {{ datetime_diff('day', 'as_of_dates.as_of_date', 'as_of_dates.period_end_date') }} as days_remaining,
-        {{ integer_series(0, 6) }} as days_back
+        week_days.days_back
     from as_of_dates
+    {{ unnest_join(integer_array(0, 6), 'week_days', 'days_back') }}
 ),
 
 remaining_usage as (
@@ -168,7 +171,7 @@ remaining_usage as (
     left join trailing_stats as weekday
         on
             last_week.budget_name = weekday.budget_name
-            and weekday.usage_date = last_week.as_of_date - last_week.days_back
+            and weekday.usage_date = {{ add_days('last_week.as_of_date', '-last_week.days_back') }}
     group by last_week.budget_name, last_week.billing_period, last_week.as_of_date
 ),
 

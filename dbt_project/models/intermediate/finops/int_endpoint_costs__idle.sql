@@ -51,10 +51,11 @@ endpoint_lines as (
 
 line_hours as (
     select
-        *,
+        endpoint_lines.*,
         cast(greatest(1, ceil({{ datetime_diff('second', 'covered_from_at', 'covered_to_at') }} / 3600.0)) as bigint) as hours_covered,
-        {{ hour_series('covered_from_at', 'covered_to_at') }} as hour_start_at
+        hours.hour_start_at
     from endpoint_lines
+    {{ unnest_join(hour_array('endpoint_lines.covered_from_at', 'endpoint_lines.covered_to_at'), 'hours', 'hour_start_at') }}
 ),
 
 hourly_predictions as (

@@ -80,7 +80,7 @@ recent as (
             endpoint_costs.endpoint_name = predictions.endpoint_name
             and endpoint_costs.account_id = predictions.account_id
             and endpoint_costs.region = predictions.region
-            and predictions.usage_date > endpoint_costs.data_through_date - {{ idle_days }}
+            and predictions.usage_date > {{ add_days('endpoint_costs.data_through_date', '-' ~ idle_days) }}
             and endpoint_costs.data_through_date >= predictions.usage_date
     group by
         endpoint_costs.billing_period, endpoint_costs.billing_currency, endpoint_costs.account_id,
@@ -110,7 +110,7 @@ idle as (
             and endpoint_costs.endpoint_name = first_billed.endpoint_name
     where
         endpoint_costs.last_billed_date = endpoint_costs.data_through_date
-        and first_billed.first_billed_date <= endpoint_costs.data_through_date - ({{ idle_days }} - 1)
+        and first_billed.first_billed_date <= {{ add_days('endpoint_costs.data_through_date', '1 - ' ~ idle_days) }}
         and recent.recent_invocations = 0
 ),
 

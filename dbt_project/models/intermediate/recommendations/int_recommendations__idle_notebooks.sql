@@ -56,10 +56,10 @@ islands as (
     select
         *,
         instance_hours >= 24 as is_full_day,
-        usage_date - cast(row_number() over (
+        {{ add_days('usage_date', '-cast(row_number() over (
             partition by billing_period, billing_currency, account_id, region, resource_id, instance_hours >= 24
             order by usage_date
-        ) as integer) as island
+        ) as integer)') }} as island
     from days
 ),
 

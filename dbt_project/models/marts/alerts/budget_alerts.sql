@@ -57,17 +57,17 @@ as_of as (
 -- month never pages anyone.
 open_projections as (
     select
-        {{ star_except('projections', ['days_elapsed']) }},
+        projections.*,
         as_of.as_of_date,
         projections.billing_period < cast(date_trunc('month', as_of.as_of_date) as date) as is_final_figure,
-        {{ datetime_diff('day', 'projections.billing_period', 'projections.data_through_date') }} + 1 as days_elapsed
+        {{ datetime_diff('day', 'projections.billing_period', 'projections.data_through_date') }} + 1 as days_with_data
     from projections
     cross join as_of
     where
         projections.billing_period = cast(date_trunc('month', as_of.as_of_date) as date)
         or (
             projections.billing_period = cast(date_trunc('month', as_of.as_of_date) - interval '1' month as date)
-            and as_of.as_of_date <= cast(last_day(projections.billing_period) as date) + {{ closing_days }}
+            and as_of.as_of_date <= {{ add_days(month_end('projections.billing_period'), closing_days) }}
         )
 ),
 
@@ -78,7 +78,7 @@ trusted as (
         *,
         case
             when is_final_figure then {{ empty_array('double') }}
-            when days_elapsed < {{ forecast_min_days }} or coalesce(history_days, 0) < {{ forecast_min_history_days }}
+            when days_with_data < {{ forecast_min_days }} or coalesce(history_days, 0) < {{ forecast_min_history_days }}
                 then {{ empty_array('double') }}
             when budget_amount = 0 then crossed_forecast_thresholds
             else {{ array_filter(
@@ -94,18 +94,20 @@ trusted as (
 -- One candidate per threshold reached, of either kind.
 crossings as (
     select
-        *,
+        trusted.*,
         'actual' as alert_kind,
-        crossed_actual_thresholds as crossed_thresholds,
-        {{ array_rows('crossed_actual_thresholds') }} as threshold_pct
+        trusted.crossed_actual_thresholds as crossed_thresholds,
+        thresholds.threshold_pct
     from trusted
+    {{ unnest_join('trusted.crossed_actual_thresholds', 'thresholds', 'threshold_pct') }}
     union all
     select
-        *,
+        trusted.*,
         'forecast' as alert_kind,
-        alerting_forecast_thresholds as crossed_thresholds,
-        {{ array_rows('alerting_forecast_thresholds') }} as threshold_pct
+        trusted.alerting_forecast_thresholds as crossed_thresholds,
+        thresholds.threshold_pct
     from trusted
+    {{ unnest_join('trusted.alerting_forecast_thresholds', 'thresholds', 'threshold_pct') }}
 ),
 
 -- A forecast of a threshold that spend has already reached says less than the actual alert: it
@@ -238,8 +240,8 @@ final as (
         -- News while its month is open (or, for a final figure, while its late days arrive): a
         -- pending alert not sent by then is not sent.
         case
-            when due.is_final_figure then cast(last_day(due.billing_period) as date) + {{ closing_days }}
-            else cast(last_day(due.billing_period) as date)
+            when due.is_final_figure then {{ add_days(month_end('due.billing_period'), closing_days) }}
+            else {{ month_end('due.billing_period') }}
         end as due_until_date
     from due
     left join top_drivers

@@ -111,9 +111,10 @@ spine as (
         scopes.scope_value,
         scopes.billing_currency,
         scopes.first_date,
-        {{ date_series('scopes.first_date', 'bounds.data_through_date') }} as usage_date
+        spine_dates.usage_date
     from scopes
     cross join bounds
+    {{ unnest_join(date_array('scopes.first_date', 'bounds.data_through_date'), 'spine_dates', 'usage_date') }}
 ),
 
 filled as (
@@ -241,13 +242,13 @@ type_history as (
         window_days.days_before,
         coalesce(sum(costs.effective_cost), 0) as day_cost
     from top_types
-    cross join range(1, {{ recurring_window_days }} + 1) as window_days (days_before)
+    {{ unnest_join(integer_array(1, recurring_window_days), 'window_days', 'days_before') }}
     left join costs
         on
             top_types.billing_currency = costs.billing_currency
             and top_types.model_name is not distinct from costs.model_name
             and top_types.usage_family = split_part(coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'), ':', 1)
-            and costs.usage_date = top_types.usage_date - cast(window_days.days_before as integer)
+            and costs.usage_date = {{ add_days('top_types.usage_date', '-window_days.days_before') }}
     group by
         top_types.scope_type, top_types.scope_value, top_types.billing_currency, top_types.usage_date,
         top_types.type_impact_cost, window_days.days_before
@@ -383,7 +384,7 @@ final as (
         and {{ datetime_diff('day', 'anomalies.usage_date', 'bounds.data_through_date') }} < {{ lookback_days }} as is_alert_due,
         -- News while among the last days of data, plus a week's grace for a Slack outage or late
         -- data; a pending alert not sent by then is history and is not sent.
-        cast(anomalies.usage_date + ({{ lookback_days }} + 7) as date) as due_until_date
+        cast({{ add_days('anomalies.usage_date', lookback_days ~ ' + 7') }} as date) as due_until_date
     from anomalies
     cross join bounds
     left join root_causes

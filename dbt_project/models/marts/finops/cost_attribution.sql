@@ -91,7 +91,37 @@ resource_tags as (
 keyed as (
     select
         {{ row_key() }} as cost_key,
-        {{ star_except('line_items', ['tags', 'tag_model_name', 'tag_team', 'tag_project', 'tag_environment']) }},
+        -- Every column of the line items but their tags, whose owner tags are completed below.
+        line_items.billing_period,
+        line_items.usage_date,
+        line_items.billing_account_id,
+        line_items.sub_account_id,
+        line_items.region,
+        line_items.service_name,
+        line_items.service_code,
+        line_items.usage_type,
+        line_items.charge_type,
+        line_items.commitment_discount_id,
+        line_items.billing_currency,
+        line_items.resource_id,
+        line_items.sagemaker_resource_type,
+        line_items.sagemaker_resource_name,
+        line_items.resource_account_id,
+        line_items.resource_region,
+        line_items.instance_type,
+        line_items.pricing_term,
+        line_items.is_month_level_charge,
+        line_items.billed_cost,
+        line_items.effective_cost,
+        line_items.net_effective_cost,
+        line_items.list_cost,
+        line_items.usage_quantity,
+        line_items.line_items,
+        line_items.instance_family,
+        line_items.accelerator,
+        line_items.category,
+        line_items.pricing_model,
+        line_items.purchase_option,
         line_items.tag_model_name is null and resource_tags.model_name is not null as is_model_from_resource_tags,
         coalesce(line_items.tag_model_name, resource_tags.model_name) as tag_model_name,
         coalesce(line_items.tag_team, resource_tags.team) as tag_team,
@@ -208,9 +238,7 @@ with_day_shares as (
 
 with_shares as (
     select
-        {{ star_except('with_day_shares', [
-            'day_model_name', 'day_share', 'day_model_count', 'component_model_name', 'component_share'
-        ]) }},
+        with_day_shares.*,
         coalesce(with_day_shares.component_model_name, with_day_shares.day_model_name, variant_shares.model_name)
             as share_model_name,
         coalesce(with_day_shares.component_share, with_day_shares.day_share, variant_shares.share, 1) as share,

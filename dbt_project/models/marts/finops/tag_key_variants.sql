@@ -28,13 +28,14 @@ tag_sets as (
 
 keys as (
     select
-        {{ array_rows('map_keys(tags_original)') }} as original_key,
-        billing_currency,
-        line_items,
-        effective_cost,
-        first_billing_period,
-        last_billing_period
+        tag_keys.original_key,
+        tag_sets.billing_currency,
+        tag_sets.line_items,
+        tag_sets.effective_cost,
+        tag_sets.first_billing_period,
+        tag_sets.last_billing_period
     from tag_sets
+    {{ unnest_join('map_keys(tag_sets.tags_original)', 'tag_keys', 'original_key') }}
 ),
 
 by_key as (

@@ -70,11 +70,11 @@ latest as (
 
 identified as (
     select
-        md5(concat_ws(
+        {{ md5_hex("concat_ws(
             '|', findings.recommendation_type, findings.billing_currency, coalesce(findings.account_id, ''),
             coalesce(findings.region, ''), coalesce(findings.resource_id, findings.resource_name),
             findings.finding_detail
-        )) as recommendation_id,
+        )") }} as recommendation_id,
         findings.*,
         periods.data_through_date,
         findings.billing_period = latest.billing_period as is_current
