@@ -53,5 +53,5 @@
         max_by(nullif(environment, 'unattributed'), effective_cost) as environment
     from costs
     where sagemaker_resource_type = '{{ job_kind }}-job'
-    group by 1, 2, 3, 4
+    group by sagemaker_resource_name, resource_account_id, resource_region, billing_currency
 {%- endmacro %}

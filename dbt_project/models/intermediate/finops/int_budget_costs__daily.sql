@@ -30,7 +30,9 @@ column_scoped as (
     from budgets
     inner join costs
         on {{ budget_scope_matches('budgets', 'costs') }}
-    group by 1, 2, 3, 4, 5, 6
+    group by
+        budgets.budget_name, costs.billing_period, costs.usage_date, costs.billing_currency, costs.is_month_level_charge,
+        case when costs.is_month_level_charge then lower(coalesce(costs.charge_type, 'unknown')) end
 ),
 
 -- tag:<key> budgets read the line items' own tags (case-insensitive key, value lower-cased).
@@ -49,7 +51,10 @@ tag_scoped as (
         on
             budgets.tag_key is not null
             and {{ tag_lookup('line_items.tags', array_of('budgets.tag_key')) }} = budgets.scope_value
-    group by 1, 2, 3, 4, 5, 6
+    group by
+        budgets.budget_name, line_items.billing_period, line_items.usage_date, line_items.billing_currency,
+        line_items.is_month_level_charge,
+        case when line_items.is_month_level_charge then lower(coalesce(line_items.charge_type, 'unknown')) end
 ),
 
 final as (

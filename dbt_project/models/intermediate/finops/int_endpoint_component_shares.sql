@@ -34,7 +34,7 @@ instance_hours as (
         and category = 'inference'
         and lower(split_part(usage_type, ':', 2)) like 'ml.%'
         and lower(usage_type) not like '%serverlessinf%'
-    group by 1, 2, 3, 4, 5
+    group by usage_date, resource_account_id, resource_region, sagemaker_resource_name, lower(split_part(usage_type, ':', 2))
 ),
 
 -- Capacity in accelerator-hours and vCPU-hours per endpoint and day (NULL when an instance type's

@@ -47,7 +47,12 @@ daily as (
         count(*) as line_items
     from line_items
     where not is_split_cost_allocation
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+    group by
+        billing_period, usage_date, billing_account_id, sub_account_id, region, service_name, service_code, usage_type,
+        charge_type, commitment_discount_id, billing_currency, resource_id, sagemaker_resource_type,
+        sagemaker_resource_name, resource_account_id, resource_region, tags,
+        {{ instance_type('product_instance_type', 'usage_type') }}, pricing_term,
+        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }}
 ),
 
 with_accelerator as (

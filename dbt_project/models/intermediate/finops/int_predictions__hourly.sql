@@ -113,7 +113,9 @@ final as (
             preferred.endpoint_name = endpoint_single_model.endpoint_name
             and coalesce(preferred.account_id, '') = coalesce(endpoint_single_model.account_id, '')
             and coalesce(preferred.region, '') = coalesce(endpoint_single_model.region, '')
-    group by 1, 2, 3, 4, 5, 6
+    group by
+        preferred.hour_start_at, preferred.usage_date, preferred.endpoint_name, preferred.account_id, preferred.region,
+        coalesce(preferred.model_name, variant_models.model_name, endpoint_single_model.model_name)
 )
 
 select * from final

@@ -74,11 +74,9 @@ named as (
     from worded
 ),
 
-final as (
+attributed as (
     select
-        usage_date,
-        account_id,
-        region,
+        *,
         coalesce(
             case when resource_kind in ('foundation_model', 'inference_profile') or resource_kind is null then named_model_name end,
             resource_model_name,
@@ -91,15 +89,26 @@ final as (
                 then coalesce(resource_application, 'unattributed')
             else 'unattributed'
         end as application,
-        case when resource_kind = 'provisioned_model' then 'provisioned_throughput' else 'on_demand' end as pricing_model,
+        case when resource_kind = 'provisioned_model' then 'provisioned_throughput' else 'on_demand' end as pricing_model
+    from named
+),
+
+final as (
+    select
+        usage_date,
+        account_id,
+        region,
+        model_name,
+        application,
+        pricing_model,
         {{ ordered_string_agg('source', "','", 'source', distinct=true) }} as token_source,
         cast(sum(invocations) as bigint) as invocations,
         cast(sum(input_tokens) as bigint) as input_tokens,
         cast(sum(output_tokens) as bigint) as output_tokens,
         cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
         cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens
-    from named
-    group by 1, 2, 3, 4, 5, 6
+    from attributed
+    group by usage_date, account_id, region, model_name, application, pricing_model
 )
 
 select * from final

@@ -171,7 +171,10 @@ driver_costs as (
             )
             and open_projections.billing_currency = costs.billing_currency
             and {{ budget_scope_matches('open_projections', 'costs') }}
-    group by 1, 2, 3, 4, 5
+    group by
+        open_projections.budget_name, open_projections.billing_period, open_projections.billing_currency,
+        open_projections.actual_cost,
+        case when open_projections.scope_type = 'model' then costs.category else costs.model_name end
 ),
 
 ranked_drivers as (

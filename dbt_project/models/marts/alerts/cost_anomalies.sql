@@ -212,7 +212,9 @@ candidate_types as (
     inner join costs
         on {{ anomaly_costs_on('candidates', baseline_weeks) }}
     where candidates.direction = 'increase'
-    group by 1, 2, 3, 4, 5, 6
+    group by
+        candidates.scope_type, candidates.scope_value, candidates.billing_currency, candidates.usage_date,
+        costs.model_name, split_part(coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'), ':', 1)
 ),
 
 ranked_types as (
@@ -305,7 +307,11 @@ cause_costs as (
     from anomalies
     inner join costs
         on {{ anomaly_costs_on('anomalies', baseline_weeks) }}
-    group by 1, 2, 3, 4, 5, 6, 7, 8
+    group by
+        anomalies.scope_type, anomalies.scope_value, anomalies.billing_currency, anomalies.usage_date, anomalies.direction,
+        coalesce(cast(costs.usage_type as {{ dbt.type_string() }}), 'unknown'),
+        coalesce(cast(costs.resource_id as {{ dbt.type_string() }}), ''),
+        costs.account_id
 ),
 
 ranked_causes as (

@@ -68,7 +68,12 @@ shared as (
         sum(net_effective_cost) as net_effective_cost
     from classified
     where not has_owner
-    group by 2, 3, 4, 5, 6, 7, 8
+    group by
+        billing_period, usage_date, billing_currency, category, service_name, shared_cost_reason,
+        case
+            when shared_cost_reason = 'unused_commitment' and {{ 'true' if commitment_rule == 'commitment_users' else 'false' }}
+                then commitment_discount_id
+        end
 ),
 
 -- Each owner's weight in a period: its direct effective cost (positive only), or 1 for `even`.

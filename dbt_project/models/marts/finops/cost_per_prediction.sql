@@ -42,7 +42,7 @@ inference_costs as (
         ) as instance_hours
     from costs
     where category = 'inference'
-    group by 1, 2, 3, 4, 5, 6
+    group by usage_date, resource_account_id, resource_region, coalesce(endpoint_name, 'unattributed'), model_name, billing_currency
 ),
 
 daily_predictions as (
@@ -54,7 +54,7 @@ daily_predictions as (
         coalesce(model_name, 'unattributed') as model_name,
         sum(predictions) as predictions
     from predictions
-    group by 1, 2, 3, 4, 5
+    group by usage_date, account_id, region, coalesce(endpoint_name, 'unattributed'), coalesce(model_name, 'unattributed')
 ),
 
 -- Predictions have no currency: each currency's row carries the day's predictions, and a day with

@@ -29,7 +29,7 @@ resources as (
         sum(effective_cost) filter (where tag_model_name is null and tag_team is null) as untagged_cost,
         cast(sum(line_items) as bigint) as line_items
     from line_items
-    group by 1, 2, 3, 4, 5
+    group by billing_period, billing_currency, coalesce(service_name, service_code, 'unknown'), sub_account_id, resource_id
 ),
 
 -- The resource carries model or team tags that never reached the bill (tagging API): activate

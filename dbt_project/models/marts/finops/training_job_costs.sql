@@ -53,7 +53,7 @@ hourly_rates as (
         sum(effective_cost) / nullif(sum(usage_quantity), 0) as hourly_rate
     from costs
     where category = 'training' and usage_type like '%:ml.%' and pricing_model in ('on_demand', 'spot', 'savings_plan')
-    group by 1, 2, 3
+    group by lower(split_part(usage_type, ':', 2)), pricing_model = 'spot', billing_currency
     having sum(usage_quantity) > 0
 ),
 
