@@ -29,7 +29,8 @@ final as (
             {{ month_end('billing_period') }},
             greatest(
                 cast(billing_period - interval '1' day as date),
-                cast(cast(covered_to_at as date) - interval '1' day as date)
+                -- coalesced: Trino's greatest is NULL when an argument is (DuckDB and Spark skip it)
+                coalesce(cast(cast(covered_to_at as date) - interval '1' day as date), cast(billing_period - interval '1' day as date))
             )
         ) as data_through_date
     from periods
