@@ -76,9 +76,11 @@ java:
 	fi
 
 # The dbt project on a local Spark session over the lake, every mart compared with DuckDB's
-# (docs/engines.md#building-on-spark). pyspark and dbt-spark are pinned in requirements-spark.lock and
-# installed --no-deps, so dbt-core and dbt-adapters stay at requirements.lock's pins; the pipeline never
-# imports them, so `make setup` does not install them. CI runs this after `make test`.
+# (docs/engines.md#building-on-spark), and compiled for dbt-trino with every node parsed as Trino SQL
+# (docs/engines.md#trino-and-athena). pyspark, dbt-spark and dbt-trino are pinned in
+# requirements-spark.lock and installed --no-deps, so dbt-core and dbt-adapters stay at
+# requirements.lock's pins; the pipeline never imports them, so `make setup` does not install them.
+# CI runs this after `make test`.
 test-spark: setup java dbt-parse
 	$(BIN)/python -m pip install -q --no-deps -r requirements-spark.lock
 	$(BIN)/python -m pip check
