@@ -46,11 +46,7 @@ endpoint_lines as (
         coalesce(date_trunc('hour', charge_period_start_at), cast(usage_date as timestamp)) as covered_from_at,
         coalesce(charge_period_end_at, cast(usage_date as timestamp) + interval '1' day) as covered_to_at
     from line_items
-    where
-        sagemaker_resource_type = 'endpoint' and category = 'inference'
-        -- Implied by the type (the ARN's resource part starts `endpoint`), and a plain pattern
-        -- match: it leaves parsing the ARN to the endpoint lines instead of every line.
-        and resource_id ilike '%:endpoint%'
+    where sagemaker_resource_type = 'endpoint' and category = 'inference'
 ),
 
 line_hours as (
