@@ -16,6 +16,56 @@ aliases as (
 ),
 
 -- Split cost allocation rows repeat cost that is already on the bill: never count them.
+-- Grouped by the tags' grouping key (DuckDB: their JSON text, ~3x cheaper to hash and compare than
+-- the map; one text per map and one map per text), not the map itself; the parts of a SageMaker
+-- ARN are derived after summing, once per resource and day (the resource ID determines them).
+summed as (
+    select
+        billing_period,
+        usage_date,
+        billing_account_id,
+        sub_account_id,
+        region,
+        service_name,
+        service_code,
+        usage_type,
+        charge_type,
+        commitment_discount_id,
+        billing_currency,
+        resource_id,
+        {{ map_grouping_key('tags') }} as tags_key,
+        any_value(tags) as tags,
+        {{ instance_type('product_instance_type', 'usage_type') }} as instance_type,
+        pricing_term,
+        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        -- NULL when the export has no net columns (sum of NULLs), see docs/cost-bases.md.
+        sum(net_effective_cost) as net_effective_cost,
+        sum(list_cost) as list_cost,
+        sum(usage_quantity) as usage_quantity,
+        count(*) as line_items
+    from line_items
+    where not is_split_cost_allocation
+    group by
+        billing_period,
+        usage_date,
+        billing_account_id,
+        sub_account_id,
+        region,
+        service_name,
+        service_code,
+        usage_type,
+        charge_type,
+        commitment_discount_id,
+        billing_currency,
+        resource_id,
+        {{ map_grouping_key('tags') }},
+        {{ instance_type('product_instance_type', 'usage_type') }},
+        pricing_term,
+        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }}
+),
+
 daily as (
     select
         billing_period,
@@ -30,29 +80,21 @@ daily as (
         commitment_discount_id,
         billing_currency,
         resource_id,
-        sagemaker_resource_type,
-        sagemaker_resource_name,
-        resource_account_id,
-        resource_region,
+        {{ sagemaker_arn_part('resource_id', 'type') }} as sagemaker_resource_type,
+        {{ sagemaker_arn_part('resource_id', 'name') }} as sagemaker_resource_name,
+        {{ sagemaker_arn_part('resource_id', 'account_id') }} as resource_account_id,
+        {{ sagemaker_arn_part('resource_id', 'region') }} as resource_region,
         tags,
-        {{ instance_type('product_instance_type', 'usage_type') }} as instance_type,
+        instance_type,
         pricing_term,
-        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        -- NULL when the export has no net columns (sum of NULLs), see docs/cost-bases.md.
-        sum(net_effective_cost) as net_effective_cost,
-        sum(list_cost) as list_cost,
-        sum(usage_quantity) as usage_quantity,
-        count(*) as line_items
-    from line_items
-    where not is_split_cost_allocation
-    group by
-        billing_period, usage_date, billing_account_id, sub_account_id, region, service_name, service_code, usage_type,
-        charge_type, commitment_discount_id, billing_currency, resource_id, sagemaker_resource_type,
-        sagemaker_resource_name, resource_account_id, resource_region, tags,
-        {{ instance_type('product_instance_type', 'usage_type') }}, pricing_term,
-        {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }}
+        is_month_level_charge,
+        billed_cost,
+        effective_cost,
+        net_effective_cost,
+        list_cost,
+        usage_quantity,
+        line_items
+    from summed
 ),
 
 with_accelerator as (

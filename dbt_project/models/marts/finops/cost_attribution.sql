@@ -264,7 +264,6 @@ with_shares as (
 allocated as (
     select
         *,
-        row_number() over (partition by cost_key order by share desc, share_model_name asc) as share_rank,
         cast(round(billed_cost * share, 10) as decimal(38, 10)) as billed_part,
         cast(round(effective_cost * share, 10) as decimal(38, 10)) as effective_part,
         cast(round(net_effective_cost * share, 10) as decimal(38, 10)) as net_effective_part,
@@ -272,9 +271,34 @@ allocated as (
     from with_shares
 ),
 
+-- Most lines are not divided: only a line with several rows needs its rows ranked and balanced by
+-- windows (over every line they were half this model's time on a 5-million-line month). A line
+-- with one row is its own largest share and takes the same remainder arithmetic.
+line_rows as (
+    select
+        cost_key,
+        count(*) as line_rows
+    from with_shares
+    group by cost_key
+),
+
 balanced as (
     select
-        *,
+        allocated.*,
+        1 as share_rank,
+        allocated.billed_cost - (allocated.billed_part - allocated.billed_part) as billed_cost_allocated,
+        allocated.effective_cost - (allocated.effective_part - allocated.effective_part) as effective_cost_allocated,
+        allocated.net_effective_cost - (allocated.net_effective_part - allocated.net_effective_part)
+            as net_effective_cost_allocated,
+        allocated.list_cost - (allocated.list_part - allocated.list_part) as list_cost_allocated
+    from allocated
+    inner join line_rows on allocated.cost_key = line_rows.cost_key
+    where line_rows.line_rows = 1
+
+    union all
+
+    select
+        ranked.*,
         case
             when share_rank = 1 then billed_cost - (sum(billed_part) over (partition by cost_key) - billed_part)
             else billed_part
@@ -291,7 +315,16 @@ balanced as (
             when share_rank = 1 then list_cost - (sum(list_part) over (partition by cost_key) - list_part)
             else list_part
         end as list_cost_allocated
-    from allocated
+    from (
+        select
+            allocated.*,
+            row_number() over (
+                partition by allocated.cost_key order by allocated.share desc, allocated.share_model_name asc
+            ) as share_rank
+        from allocated
+        inner join line_rows on allocated.cost_key = line_rows.cost_key
+        where line_rows.line_rows > 1
+    ) as ranked
 ),
 
 -- An account rule owns a line only when neither tags nor SageMaker metadata name a model, team or

@@ -48,16 +48,10 @@ final as (
         export_version,
         -- arn:aws:sagemaker:<region>:<account>:<type>/<name>; SageMaker lower-cases names in ARNs.
         lower(resource_id) like 'arn:aws%:sagemaker:%' as is_sagemaker_resource,
-        case when lower(resource_id) like 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 4) end as resource_region,
-        case when lower(resource_id) like 'arn:aws%:sagemaker:%' then split_part(resource_id, ':', 5) end as resource_account_id,
-        case
-            when lower(resource_id) like 'arn:aws%:sagemaker:%'
-                then lower(split_part(split_part(resource_id, ':', 6), '/', 1))
-        end as sagemaker_resource_type,
-        case
-            when lower(resource_id) like 'arn:aws%:sagemaker:%'
-                then nullif(lower(split_part(split_part(resource_id, ':', 6), '/', 2)), '')
-        end as sagemaker_resource_name
+        {{ sagemaker_arn_part('resource_id', 'region') }} as resource_region,
+        {{ sagemaker_arn_part('resource_id', 'account_id') }} as resource_account_id,
+        {{ sagemaker_arn_part('resource_id', 'type') }} as sagemaker_resource_type,
+        {{ sagemaker_arn_part('resource_id', 'name') }} as sagemaker_resource_name
     from source
 )
 
