@@ -97,7 +97,7 @@ demo: setup dbt-parse
 test: setup browser postgres dbt-parse
 	$(BIN)/ruff check pipelines tests benchmarks
 	$(SETTINGS) $(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder --durations=15
 
 dev: setup dbt-parse
 	$(SETTINGS) VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -h 127.0.0.1 -p 3000
