@@ -20,6 +20,7 @@ whole project, later ones only what changed. dbt itself decides whether a saved 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -63,11 +64,11 @@ class MlcostDbtCliResource(DbtCliResource):
             if context is not None:
                 name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{name}"
             target_path = self.project_target() / name
-            saved = self.saved_partial_parse()
-            if saved.exists():
-                target_path.mkdir(parents=True)
-                # copy2 keeps the modification time: keep_partial_parse sees whether dbt wrote anew.
-                shutil.copy2(saved, target_path / PARTIAL_PARSE_FILE)
+            target_path.mkdir(parents=True)
+            # copy2 keeps the modification time: keep_partial_parse sees whether dbt wrote anew. With
+            # none saved, dagster-dbt copies the project's own (`make dbt-parse`, `dagster dev`).
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copy2(self.saved_partial_parse(), target_path / PARTIAL_PARSE_FILE)
         return super().cli(args, context=context, target_path=target_path, **kwargs)
 
     def project_target(self) -> Path:
@@ -95,14 +96,14 @@ class MlcostDbtCliResource(DbtCliResource):
         if not written.exists() or not (Path(invocation.target_path) / "manifest.json").exists():
             return
         saved = self.saved_partial_parse()
-        if saved.exists() and saved.stat().st_mtime_ns == written.stat().st_mtime_ns:
-            return
         partial = saved.with_name(f"{saved.name}.{os.getpid()}.tmp")
         try:
+            if saved.exists() and saved.stat().st_mtime_ns == written.stat().st_mtime_ns:
+                return
             saved.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(written, partial)
             os.replace(partial, saved)
-        except OSError as exc:  # a read-only project: every build parses in full, as before
+        except OSError as exc:  # a read-only project, say: the next build parses in full, as before
             partial.unlink(missing_ok=True)
             if log is not None:
                 log.warning(f"could not keep dbt's partial parse in {saved}: {exc}")
