@@ -75,6 +75,8 @@ def built(tmp_path_factory):
     sample_warehouse.build(warehouse, OTHER_CURRENCY_LINES)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WAREHOUSE_PATH", str(warehouse))
+        # dbt's artifacts and its saved partial parse here, not under dbt_project/target.
+        mp.setenv("DBT_TARGET_PATH", str(root / "dbt_target"))
         mp.setenv("DAGSTER_HOME", str(home))
         mp.setenv("BUDGETS_FILE", str(BUDGETS))
         mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
