@@ -17,9 +17,9 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.lib import aws
 from pipelines.lib.billing.store import ExportStore, open_store
@@ -171,7 +171,7 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "warehouse": DuckDBResource(database=dg.EnvVar("WAREHOUSE_PATH")),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             **source_resources(),
         }
     )

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.ingest.budgets import budgets as budgets_asset
 from pipelines.defs.resources import dbt_executable
+from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.publish import marts_snapshot
@@ -31,6 +31,8 @@ def built(tmp_path_factory):
     sample_warehouse.build(warehouse)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WAREHOUSE_PATH", str(warehouse))
+        # dbt's artifacts and its saved partial parse here, not under dbt_project/target.
+        mp.setenv("DBT_TARGET_PATH", str(root / "dbt_target"))
         mp.setenv("DAGSTER_HOME", str(home))
         mp.setenv("BUDGETS_FILE", str(BUDGETS))
         mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -43,7 +45,7 @@ def built(tmp_path_factory):
                 instance=instance,
                 resources={
                     "warehouse": DuckDBResource(database=str(warehouse)),
-                    "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+                    "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
                 },
                 raise_on_error=False,
             )

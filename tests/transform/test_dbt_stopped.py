@@ -10,10 +10,10 @@ import threading
 import dagster as dg
 import psutil
 import pytest
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import dbt_executable
+from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.publish import marts_snapshot
@@ -62,7 +62,7 @@ def test_a_dbt_build_stopped_by_a_signal_fails_the_step_and_the_run(warehouse_pa
                 instance=instance,
                 resources={
                     "warehouse": DuckDBResource(database=str(warehouse_path)),
-                    "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+                    "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
                 },
                 raise_on_error=False,
             )

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.lib import settings
 from pipelines.lib.forecast import backtest_figures
@@ -75,7 +76,9 @@ def _without_internals(event):
     dagster_dbt_translator=MlcostTranslator(),
     pool="duckdb",
 )
-def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def mlcost_dbt_models(
+    context: dg.AssetExecutionContext, dbt: MlcostDbtCliResource, warehouse: DuckDBResource
+):
     """Runs `dbt build` on the selected models and streams models and tests as they finish (the marts'
     once dbt has ended, with their row counts, column types and key figures)."""
     # Every raw source table exists even when its ingest source is not configured (skipped).
@@ -110,6 +113,8 @@ def mlcost_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     # Whatever dagster-dbt made of it, a dbt that was stopped (a signal), failed, or did not report a
     # selected model fails the step: a half-built warehouse must never count as built.
     unfinished = unfinished_build(_exit_code(invocation.process), set(context.selected_asset_keys) - finished)
+    # The next build of this warehouse starts from the parse this one made (dbt_cli.py).
+    dbt.keep_partial_parse(invocation, context.log)
     built = {i: _asset_key(context, e) for i, e in enumerate(held) if isinstance(e, dg.Output)}
     descriptions = {key: _described_columns(context.assets_def, key) for key in built.values()}
     try:
