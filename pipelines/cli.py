@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from pipelines.commands import CommandError
 from pipelines.lib import settings
@@ -28,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        # Dagster's SQLite files in DAGSTER_HOME: commits that do not wait for the disk. (Imported here:
+        # SQLAlchemy comes with Dagster, which most sub-commands do not load.)
+        from pipelines.lib.instance_storage import quick_commits
+
+        with quick_commits(Path(os.environ["DAGSTER_HOME"])):
+            return int(args.func(args) or 0)
     except (CommandError, settings.SettingsError) as exc:
         print(f"mlcost {args.command}: {exc}", file=sys.stderr)
         return 2
