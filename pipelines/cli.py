@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from pipelines.commands import CommandError
 from pipelines.lib import settings
 
 # sub-command name -> module under pipelines.commands exposing register(subparsers)
 COMMAND_MODULES = ("demo_data", "refresh", "periods", "sql", "alerts", "report", "lake", "demo")
+# Those that run Dagster jobs through the instance in DAGSTER_HOME.
+DAGSTER_COMMANDS = ("refresh", "periods", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,13 +27,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _instance_writes(command: str) -> contextlib.AbstractContextManager:
+    """For the sub-commands that run Dagster jobs: Dagster's SQLite files in DAGSTER_HOME commit without
+    waiting for the disk (pipelines/lib/instance_storage.py). The others do not load Dagster (or
+    SQLAlchemy, imported here for that reason)."""
+    if command not in DAGSTER_COMMANDS:
+        return contextlib.nullcontext()
+    from pipelines.lib.instance_storage import quick_commits
+
+    return quick_commits(Path(os.environ["DAGSTER_HOME"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     settings.apply_defaults()
     # Dagster marks some parameters of its own decorators as beta; users cannot act on that.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _instance_writes(args.command):
+            return int(args.func(args) or 0)
     except (CommandError, settings.SettingsError) as exc:
         print(f"mlcost {args.command}: {exc}", file=sys.stderr)
         return 2

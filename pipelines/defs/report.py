@@ -3,7 +3,6 @@
 import dagster as dg
 
 from pipelines.defs.transform.publish import marts_snapshot
-from pipelines.lib.report.build import ReportError, write_report
 
 
 # Not in the "duckdb" pool: like the alert ledger it reads only the published copy (read-only, swapped
@@ -19,6 +18,10 @@ def cost_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The cost report (MLCOST_REPORT_PATH, default <warehouse>.report.html): daily cost by category and
     model, budgets with their forecast, cost per 1,000 predictions, anomalies, training cost against
     accuracy, tag coverage and recommendations, as one HTML file that opens offline."""
+    # Imported when the report is made: altair and vl-convert take a second to import, which loading
+    # the definitions (`dagster dev`, `mlcost refresh --no-build`, every sensor tick) does not need.
+    from pipelines.lib.report.build import ReportError, write_report
+
     try:
         result = write_report()
     except ReportError as exc:

@@ -4,8 +4,11 @@ inlined as JSON, and nothing fetched from the network when it opens."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from functools import cache
+from pathlib import Path
 
 import altair as alt
 import jinja2
@@ -95,14 +98,39 @@ TEMPLATE = """<!DOCTYPE html>
 """
 
 
+def bundle_cache_dir() -> Path:
+    """Where bundles are kept between processes: $XDG_CACHE_HOME/mlcost, else ~/.cache/mlcost."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlcost"
+
+
 @cache
 def javascript_bundle() -> str:
-    """Vega-Embed with Vega-Lite and Vega, as one script (a few seconds the first time in a process)."""
+    """Vega-Embed with Vega-Lite and Vega, as one script. vl-convert bundles it in a few CPU seconds;
+    the result depends only on vl-convert's version and the Vega-Lite version, so it is kept in
+    bundle_cache_dir() under both and read from there by later processes (a cache that cannot be
+    written is skipped)."""
     # vl-convert names Vega-Lite versions by major and minor: altair's v6.4.1 -> "v6_4".
     vl_version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
-    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    cached = bundle_cache_dir() / f"vega-embed-{vl_convert.__version__}-{vl_version}.js"
+    try:
+        bundle = cached.read_text(encoding="utf-8")
+    except OSError:
+        bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+        _keep(cached, bundle)
     # Inside a <script> element the only text that can end it early is "</script".
     return bundle.replace("</script", "<\\/script")
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write `path` in one rename (a reader never sees half a file); skipped when it cannot be."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(text, encoding="utf-8")
+        os.replace(staging, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            staging.unlink(missing_ok=True)
 
 
 def script_json(value) -> str:
