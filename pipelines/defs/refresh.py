@@ -32,6 +32,28 @@ from pipelines.lib.sagemaker.predictions import partition_key_ranges
 from pipelines.lib.warehouse import connect, ensure_raw_tables
 
 
+# How long an idle pooled PostgreSQL connection is kept before it is reopened (Dagster's webserver default).
+POOL_RECYCLE_SECONDS = 3600
+# Connections beyond the one pooled, opened when several threads write at once (Dagster's webserver default).
+POOL_MAX_OVERFLOW = 20
+
+
+def instance_for_jobs() -> dg.DagsterInstance:
+    """The Dagster instance of DAGSTER_HOME, set up to run many jobs in this process.
+
+    On PostgreSQL, Dagster's storages otherwise open a new connection for every statement (SQLAlchemy's
+    NullPool, so that short-lived processes hold nothing): a refresh stores about 1,000 events, each a
+    few statements, and every connection is a server process and a password (SCRAM) exchange. Dagster's
+    own long-running processes keep one pooled connection per storage instead (the webserver,
+    `optimize_for_webserver`); a refresh is one too. No statement timeout: a run's writes must not be
+    cut off. On SQLite this does nothing (pipelines/lib/instance_storage.py speeds its commits)."""
+    instance = dg.DagsterInstance.get()
+    instance.optimize_for_webserver(
+        statement_timeout=0, pool_recycle=POOL_RECYCLE_SECONDS, max_overflow=POOL_MAX_OVERFLOW
+    )
+    return instance
+
+
 @dataclass
 class RefreshReport:
     lines: list[str] = field(default_factory=list)
@@ -127,7 +149,7 @@ def refresh(
     if note:
         report.note(note)
     definitions = load_defs()
-    instance = dg.DagsterInstance.get()
+    instance = instance_for_jobs()
     # The source resources as the code location configures them (EnvVar resolved here).
     with dg.build_resources(source_resources()) as sources:
         try:
@@ -222,7 +244,7 @@ def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshRe
 
     report = report or RefreshReport()
     definitions = load_defs()
-    instance = dg.DagsterInstance.get()
+    instance = instance_for_jobs()
     try:
         for name in names:
             run_job(definitions.resolve_job_def(name), instance, report, name)
@@ -241,7 +263,7 @@ def drop_billing_periods(keys: list[str]) -> RefreshReport:
     report = RefreshReport()
     job = load_defs().resolve_job_def("drop_billing_periods")
     config = DropBillingPeriodsConfig(billing_periods=keys).model_dump()
-    with dg.DagsterInstance.get() as instance:
+    with instance_for_jobs() as instance:
         run_job(
             job,
             instance,

@@ -88,6 +88,16 @@ def query(server: PostgresServer, sql: str, *params) -> list[tuple]:
         return cur.fetchall()
 
 
+def sessions(server: PostgresServer) -> int:
+    """Sessions ever opened to the test's database (PostgreSQL's cumulative statistics; a backend
+    reports its own at exit, which the short sleep waits for)."""
+    time.sleep(1.5)
+    with server.connect() as conn, conn.cursor() as cur:
+        cur.execute("select pg_stat_clear_snapshot()")
+        cur.execute("select sessions from pg_stat_database where datname = current_database()")
+        return cur.fetchone()[0]
+
+
 def ticks_by_sensor(server: PostgresServer) -> dict[str, list[dict]]:
     """The sensor ticks stored in PostgreSQL, by sensor name (tick_body is Dagster's serialized TickData)."""
     ticks: dict[str, list[dict]] = {}
@@ -149,9 +159,15 @@ def test_refresh_and_sensors_keep_dagster_state_in_postgres(
         requested = billing_export_sensor(ctx)
     assert [r.partition_key for r in requested.run_requests] == [PERIOD]
 
+    sessions_before = sessions(server)
     assert main(["refresh"]) == 0
     out = capsys.readouterr().out
     assert "billing: 1 period(s)" in out and "build_warehouse: ok" in out
+    # The refresh keeps pooled connections (defs/refresh.py instance_for_jobs): about 120 sessions (crash
+    # recovery and the sensors' checks open their own); with Dagster's default of a new connection per
+    # statement, this refresh opened about 3,000.
+    opened = sessions(server) - sessions_before
+    assert opened < 300, f"the refresh opened {opened} PostgreSQL sessions"
 
     # dagster.yaml as mlcost wrote it: PostgreSQL storage read from the environment, the pool limit,
     # no telemetry, and no password.
