@@ -31,7 +31,6 @@ from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, pe
 from pipelines.lib.sagemaker.predictions import partition_key_ranges
 from pipelines.lib.warehouse import connect, ensure_raw_tables
 
-
 # How long an idle pooled PostgreSQL connection is kept before it is reopened (Dagster's webserver default).
 POOL_RECYCLE_SECONDS = 3600
 # Connections beyond the one pooled, opened when several threads write at once (Dagster's webserver default).
