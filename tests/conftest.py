@@ -81,8 +81,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return SharedFixtureScheduling(config, log)
 
 
+@pytest.fixture(scope="session")
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """XDG_CACHE_HOME for every test of a worker: the report's Vega bundle (lib/report/page.py) is
+    made once per worker, never read from or written to the user's own ~/.cache."""
+    return tmp_path_factory.mktemp("xdg_cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user_cache: Path) -> Path:
     warehouse = tmp_path / "warehouse.duckdb"
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -98,6 +105,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # tests are about the models (tests/transform/test_marts.py's full build, the alert models' build
     # in tests/alerts), not again in every refresh a test makes to prove something else.
     monkeypatch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))
     for name in (
         "CUR_EXPORT_URI",
         "SAGEMAKER_REGIONS",

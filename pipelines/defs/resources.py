@@ -166,12 +166,17 @@ def source_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
+def dbt_resource() -> MlcostDbtCliResource:
+    """dbt as mlcost runs it: this project, this environment's dbt (the definitions and the tests)."""
+    return MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "warehouse": DuckDBResource(database=dg.EnvVar("WAREHOUSE_PATH")),
-            "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": dbt_resource(),
             **source_resources(),
         }
     )

@@ -32,6 +32,15 @@ JAN_RESTATED = [("10.00", "USD"), ("0.5", "USD")]
 FEB = [("3.00", "USD"), ("4.75", "USD")]
 
 
+def deliver(tmp_path: Path, monkeypatch, months: dict[str, list[tuple[str, str]]]) -> Path:
+    """A CUR export delivering these months (YYYY-MM -> line costs), as CUR_EXPORT_URI."""
+    exports = tmp_path / "exports"
+    for month, costs in months.items():
+        write_month(exports, month, costs)
+    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    return exports
+
+
 def read_billing(folder: Path) -> dict[str, tuple[int, Decimal, Decimal]]:
     """Per billing period (YYYY-MM, from the folder) as a Hive-style reader sees it, hidden files
     skipped: rows, billed and effective cost."""
@@ -109,10 +118,7 @@ def test_export_writes_every_raw_table_and_the_sums_equal_the_warehouse(warehous
 def test_billing_ingest_writes_the_period_and_a_reload_replaces_it_locally(
     tmp_path, warehouse_path, local_lake, monkeypatch
 ):
-    exports = tmp_path / "exports"
-    write_month(exports, "2025-01", JAN)
-    write_month(exports, "2025-02", FEB)
-    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    exports = deliver(tmp_path, monkeypatch, {"2025-01": JAN, "2025-02": FEB})
     with dg.instance_for_test() as instance:
         materialize(instance, warehouse_path, "2025-01-01")
         materialize(instance, warehouse_path, "2025-02-01")
@@ -134,9 +140,7 @@ def test_billing_ingest_writes_the_period_and_a_reload_replaces_it_locally(
 def test_billing_ingest_to_s3_replaces_a_period_and_records_its_delivery(
     tmp_path, warehouse_path, s3_lake, monkeypatch
 ):
-    exports = tmp_path / "exports"
-    write_month(exports, "2025-01", JAN)
-    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    exports = deliver(tmp_path, monkeypatch, {"2025-01": JAN})
     key = "lake/billing_line_items/billing_period=2025-01/data.parquet"
     with dg.instance_for_test() as instance:
         materialize(instance, warehouse_path, "2025-01-01")
@@ -247,9 +251,7 @@ def _kill_when(process: subprocess.Popen, ready, timeout: float = 60) -> None:
 def test_a_killed_local_write_leaves_the_previous_period_intact(
     tmp_path, warehouse_path, local_lake, monkeypatch
 ):
-    exports = tmp_path / "exports"
-    write_month(exports, "2025-01", JAN)
-    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    deliver(tmp_path, monkeypatch, {"2025-01": JAN})
     with dg.instance_for_test() as instance:
         materialize(instance, warehouse_path, "2025-01-01")
     before = read_billing(local_lake)
@@ -268,9 +270,7 @@ def test_a_killed_local_write_leaves_the_previous_period_intact(
 
 
 def test_a_killed_s3_upload_leaves_the_previous_period_intact(tmp_path, warehouse_path, s3_lake, monkeypatch):
-    exports = tmp_path / "exports"
-    write_month(exports, "2025-01", JAN)
-    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    deliver(tmp_path, monkeypatch, {"2025-01": JAN})
     with dg.instance_for_test() as instance:
         materialize(instance, warehouse_path, "2025-01-01")
     client = boto3.client("s3")
@@ -286,10 +286,7 @@ def test_a_killed_s3_upload_leaves_the_previous_period_intact(tmp_path, warehous
 
 
 def test_dropping_a_period_removes_its_file_from_the_lake(tmp_path, warehouse_path, local_lake, monkeypatch):
-    exports = tmp_path / "exports"
-    write_month(exports, "2025-01", JAN)
-    write_month(exports, "2025-02", FEB)
-    monkeypatch.setenv("CUR_EXPORT_URI", str(exports))
+    exports = deliver(tmp_path, monkeypatch, {"2025-01": JAN, "2025-02": FEB})
     with dg.instance_for_test() as instance:
         materialize(instance, warehouse_path, "2025-01-01")
         materialize(instance, warehouse_path, "2025-02-01")

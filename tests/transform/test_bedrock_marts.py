@@ -16,10 +16,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import cli
 from pipelines.defs.ingest.budgets import budgets as budgets_asset
-from pipelines.defs.resources import dbt_executable
-from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
+from pipelines.defs.resources import dbt_resource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
-from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.publish import marts_snapshot
 from pipelines.lib.settings import REPO_ROOT
 from tests.transform import bedrock_sample, sample_warehouse
@@ -81,7 +79,7 @@ def built(tmp_path_factory):
                 selection=SELECTION,
                 resources={
                     "warehouse": DuckDBResource(database=str(warehouse)),
-                    "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+                    "dbt": dbt_resource(),
                 },
                 raise_on_error=False,
             )

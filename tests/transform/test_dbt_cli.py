@@ -15,7 +15,7 @@ import pytest
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
 
-from pipelines.defs.resources import dbt_executable
+from pipelines.defs.resources import dbt_executable, dbt_resource
 from pipelines.defs.transform.dbt_cli import PARTIAL_PARSE_FILE, MlcostDbtCliResource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.defs.transform.project import dbt_project
@@ -46,7 +46,7 @@ def _build(warehouse: Path, dbt: MlcostDbtCliResource) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_a_warehouse_s_second_build_reuses_the_parse_its_first_made(tmp_path, monkeypatch, warehouse_path):
-    dbt = MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    dbt = dbt_resource()
     # The project's own partial parse, as `make dbt-parse` made it with another WAREHOUSE_PATH: what
     # dagster-dbt seeds a build with when the warehouse has none of its own.
     dbt.project_target().mkdir(parents=True)
@@ -75,7 +75,7 @@ def test_a_warehouse_s_second_build_reuses_the_parse_its_first_made(tmp_path, mo
 
 
 def test_dbt_runs_without_an_adapter_in_this_process(warehouse_path):
-    dbt = MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    dbt = dbt_resource()
     invocation = dbt.cli(["parse", "--quiet"], target_path=dbt.project_target() / "parse").wait()
     assert invocation.is_successful()
     assert invocation.adapter is None

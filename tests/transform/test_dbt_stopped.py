@@ -12,10 +12,8 @@ import psutil
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.resources import dbt_executable
-from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
+from pipelines.defs.resources import dbt_resource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
-from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.publish import marts_snapshot
 from tests.transform import sample_warehouse
 
@@ -62,7 +60,7 @@ def test_a_dbt_build_stopped_by_a_signal_fails_the_step_and_the_run(warehouse_pa
                 instance=instance,
                 resources={
                     "warehouse": DuckDBResource(database=str(warehouse_path)),
-                    "dbt": MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+                    "dbt": dbt_resource(),
                 },
                 raise_on_error=False,
             )
