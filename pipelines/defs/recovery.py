@@ -330,17 +330,29 @@ def stop_on_signal(say: Callable[[str], None] = print) -> Iterator[_StopRequest]
                 f"Stopped by {name} ({this}). DuckDB rolled back what the run had not committed.",
             )
 
+    # The watcher's own instance (an instance is not shared between threads), made at its first
+    # check and kept for the next ones: loading one checks every storage's schema.
+    watcher_instance: list[dg.DagsterInstance] = []
+
     def recover_while_waiting() -> None:
         # Dagster claims the pool slot inside the run and waits there, unseen, if another run took the
         # slot first: should that run die meanwhile, its slot must still come free.
         try:
-            with dg.DagsterInstance.get() as instance:
-                for line in recover(instance):
-                    say(f"  {line}")
+            if not watcher_instance:
+                watcher_instance.append(dg.DagsterInstance.get())
+            for line in recover(watcher_instance[0]):
+                say(f"  {line}")
         except Exception:  # best effort: the next check, or the next refresh, tries again
             pass
 
     def watch() -> None:
+        try:
+            _watch()
+        finally:
+            for instance in watcher_instance:
+                instance.dispose()
+
+    def _watch() -> None:
         checked = time.monotonic()
         while not done.is_set():
             ready, _, _ = select.select([reader], [], [], 0.5)

@@ -25,6 +25,7 @@ from pipelines.defs.ingest.bedrock import bedrock_days_to_refresh
 from pipelines.defs.ingest.billing import BillingIngestConfig, billing_line_items, billing_periods
 from pipelines.defs.ingest.predictions import prediction_days_to_refresh
 from pipelines.defs.resources import source_resources
+from pipelines.defs.sqlite_event_log import pool_sqlite_event_log
 from pipelines.lib import settings
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
@@ -45,11 +46,14 @@ def instance_for_jobs() -> dg.DagsterInstance:
     few statements, and every connection is a server process and a password (SCRAM) exchange. Dagster's
     own long-running processes keep one pooled connection per storage instead (the webserver,
     `optimize_for_webserver`); a refresh is one too. No statement timeout: a run's writes must not be
-    cut off. On SQLite this does nothing (pipelines/lib/instance_storage.py speeds its commits)."""
+    cut off. On SQLite, whose storages Dagster gives no such switch, the event log keeps one engine per
+    file instead of one per connection (pipelines/lib/instance_storage.py, which also speeds its
+    commits)."""
     instance = dg.DagsterInstance.get()
     instance.optimize_for_webserver(
         statement_timeout=0, pool_recycle=POOL_RECYCLE_SECONDS, max_overflow=POOL_MAX_OVERFLOW
     )
+    pool_sqlite_event_log(instance)
     return instance
 
 
