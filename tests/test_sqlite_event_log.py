@@ -7,25 +7,7 @@ import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from pipelines.defs.sqlite_event_log import PooledSqliteEventLogStorage, pool_sqlite_event_log
-
-
-@dg.asset
-def one() -> int:
-    return 1
-
-
-@dg.asset_check(asset=one)
-def one_is_one() -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=True)
-
-
-defs = dg.Definitions(assets=[one], asset_checks=[one_is_one], jobs=[dg.define_asset_job("one_job")])
-
-
-def run_job(instance: dg.DagsterInstance) -> str:
-    result = defs.resolve_job_def("one_job").execute_in_process(instance=instance)
-    assert result.success
-    return result.run_id
+from tests.lib.test_instance_storage import run_job  # one asset with one check, as a job
 
 
 def event_types(instance: dg.DagsterInstance, run_id: str) -> list[dg.DagsterEventType]:
