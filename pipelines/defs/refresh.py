@@ -47,8 +47,8 @@ def instance_for_jobs() -> dg.DagsterInstance:
     own long-running processes keep one pooled connection per storage instead (the webserver,
     `optimize_for_webserver`); a refresh is one too. No statement timeout: a run's writes must not be
     cut off. On SQLite, whose storages Dagster gives no such switch, the event log keeps one engine per
-    file instead of one per connection (pipelines/lib/instance_storage.py, which also speeds its
-    commits)."""
+    file instead of one per connection (pipelines/defs/sqlite_event_log.py; pipelines/lib/
+    instance_storage.py speeds its commits)."""
     instance = dg.DagsterInstance.get()
     instance.optimize_for_webserver(
         statement_timeout=0, pool_recycle=POOL_RECYCLE_SECONDS, max_overflow=POOL_MAX_OVERFLOW

@@ -5,7 +5,7 @@ connections in a long-running process). Dagster's SQLite event log builds a new 
 connection it opens (several per stored event: the run's file, then the cross-run index for asset and
 check events) and disposes of it after one transaction, so every event also pays for an engine, its
 pool, a new connection and the compilation of its statements (an engine caches compiled statements;
-a new one starts empty). A refresh stores about 950 events. `pool_sqlite_event_log` keeps one engine
+a new one starts empty). A refresh of a 5M-line month stores about 630 events. `pool_sqlite_event_log` keeps one engine
 per file for the instance's life instead: the same files, tables, transactions and lock. `mlcost`
 uses it for the instances it runs jobs on (defs/refresh.py `instance_for_jobs`); `dagster dev` keeps
 Dagster's own storage.
