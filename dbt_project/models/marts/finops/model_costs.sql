@@ -21,12 +21,26 @@ training_totals as (
         sum(cost) as training_cost,
         sum(spot_savings_cost) as spot_savings_cost,
         sum(wasted_cost) as wasted_training_cost,
-        max(ended_at) filter (where status = 'Completed') as last_trained_at,
-        max_by(training_job_name, ended_at) filter (where status = 'Completed') as latest_training_job_name,
-        max_by(final_metrics, ended_at) filter (where status = 'Completed') as latest_final_metrics
+        max(ended_at) filter (where status = 'Completed') as last_trained_at
     from training
     where billing_currency is not null
     group by model_name, billing_currency
+),
+
+-- The latest completed job; of jobs that ended at the same moment, the last by name, so every build
+-- and engine picks the same one.
+latest_completed as (
+    select
+        model_name,
+        billing_currency,
+        training_job_name,
+        final_metrics,
+        row_number() over (
+            partition by model_name, billing_currency
+            order by ended_at desc, training_job_name desc
+        ) as recency
+    from training
+    where billing_currency is not null and status = 'Completed' and ended_at is not null
 ),
 
 -- Only days with a cost per prediction: complete bills, with predictions and cost.
@@ -54,8 +68,8 @@ final as (
         coalesce(training_totals.spot_savings_cost, 0) as spot_savings_cost,
         coalesce(training_totals.wasted_training_cost, 0) as wasted_training_cost,
         training_totals.last_trained_at,
-        training_totals.latest_training_job_name,
-        training_totals.latest_final_metrics,
+        latest_completed.training_job_name as latest_training_job_name,
+        latest_completed.final_metrics as latest_final_metrics,
         coalesce(serving_totals.predictions, 0) as predictions,
         coalesce(serving_totals.inference_cost, 0) as inference_cost,
         coalesce(serving_totals.inference_usage_cost, 0) as inference_usage_cost,
@@ -69,6 +83,11 @@ final as (
                 then {{ divide_money('(coalesce(training_totals.training_cost, 0) + serving_totals.inference_cost) * 1000', 'serving_totals.predictions') }}
         end as total_cost_per_1k_predictions
     from training_totals
+    left join latest_completed
+        on
+            training_totals.model_name = latest_completed.model_name
+            and training_totals.billing_currency = latest_completed.billing_currency
+            and latest_completed.recency = 1
     full outer join serving_totals
         on
             training_totals.model_name = serving_totals.model_name
