@@ -297,6 +297,19 @@ def test_training_job_costs_from_bill_or_estimate(built):
     assert rows["churn-train-8"][1:3] == (Decimal("0.04"), "estimate")
     # the bill's attribution (line tag "fraud") wins over the job's tag ("other")
     assert rows["fraud-train-1"][0] == "fraud"
+    # Both churn jobs ended at the same moment: model_costs names the last by name, in every build.
+    [ended] = query(
+        warehouse,
+        "select count(distinct ended_at) from marts.training_job_costs "
+        "where training_job_name in ('churn-train-7', 'churn-train-8')",
+    )
+    assert ended == (1,)
+    latest = query(
+        warehouse,
+        "select latest_training_job_name, latest_final_metrics['validation:auc'] from marts.model_costs "
+        "where model_name = 'churn-model'",
+    )
+    assert latest == [("churn-train-8", 0.88)]
 
 
 def test_monthly_cost_summary_compares_with_the_previous_month(built):
