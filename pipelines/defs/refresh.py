@@ -26,7 +26,7 @@ from pipelines.defs.ingest.billing import BillingIngestConfig, billing_line_item
 from pipelines.defs.ingest.predictions import prediction_days_to_refresh
 from pipelines.defs.resources import source_resources
 from pipelines.defs.sqlite_event_log import pool_sqlite_event_log
-from pipelines.lib import settings
+from pipelines.lib import dbt_forkserver, processes, settings
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
 from pipelines.lib.sagemaker.predictions import partition_key_ranges
@@ -151,15 +151,31 @@ def refresh(
     note = settings.note_instance_warehouse()
     if note:
         report.note(note)
-    definitions = load_defs()
-    instance = instance_for_jobs()
-    # The source resources as the code location configures them (EnvVar resolved here).
-    with dg.build_resources(source_resources()) as sources:
-        try:
-            _refresh(definitions, instance, sources, report, force, periods, build, now, echo)
-        finally:
-            instance.dispose()
+    with dbt_forkserver_for(build):
+        definitions = load_defs()
+        instance = instance_for_jobs()
+        # The source resources as the code location configures them (EnvVar resolved here).
+        with dg.build_resources(source_resources()) as sources:
+            try:
+                _refresh(definitions, instance, sources, report, force, periods, build, now, echo)
+            finally:
+                instance.dispose()
     return report
+
+
+@contextmanager
+def dbt_forkserver_for(build: bool) -> Iterator[None]:
+    """When the block will run dbt: a fork server that imports dbt while the refresh starts up and
+    ingests (on the core that is otherwise idle), from which the build's dbt is forked
+    (lib/dbt_forkserver.py)."""
+    if not build:
+        yield
+        return
+    # Tagged before it starts, as every dbt it forks then is: a dbt that outlives a killed refresh is
+    # found and stopped by crash recovery (processes.orphans_of).
+    processes.mark_subprocesses()
+    with dbt_forkserver.started():
+        yield
 
 
 def _billing_run_config(force: bool) -> dict:
@@ -246,13 +262,14 @@ def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshRe
     from pipelines.definitions import defs as load_defs
 
     report = report or RefreshReport()
-    definitions = load_defs()
-    instance = instance_for_jobs()
-    try:
-        for name in names:
-            run_job(definitions.resolve_job_def(name), instance, report, name)
-    finally:
-        instance.dispose()
+    with dbt_forkserver_for("build_warehouse" in names):
+        definitions = load_defs()
+        instance = instance_for_jobs()
+        try:
+            for name in names:
+                run_job(definitions.resolve_job_def(name), instance, report, name)
+        finally:
+            instance.dispose()
     return report
 
 

@@ -9,8 +9,6 @@ source that is not configured is skipped. Parsing and validating the values is p
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,15 +21,11 @@ from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.lib import aws
 from pipelines.lib.billing.store import ExportStore, open_store
+from pipelines.lib.dbt_forkserver import client_executable
 from pipelines.lib.sagemaker import prediction_logs
 from pipelines.lib.sagemaker.predictions import parse_flag, parse_lookback_days
 
 DEFAULT_S3_REGION = "us-east-1"
-
-
-def dbt_executable() -> str:
-    """dbt from PATH, else the one installed beside this Python (an un-activated venv)."""
-    return shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
 
 
 def _env(name: str, default=None):
@@ -167,8 +161,10 @@ def source_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 def dbt_resource() -> MlcostDbtCliResource:
-    """dbt as mlcost runs it: this project, this environment's dbt (the definitions and the tests)."""
-    return MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    """dbt as mlcost runs it: this project, this environment's dbt (the definitions and the tests),
+    through `mlcost-dbt`, which `mlcost refresh` serves from a process that has imported dbt already
+    (lib/dbt_forkserver.py) and which is plain dbt everywhere else."""
+    return MlcostDbtCliResource(project_dir=dbt_project, dbt_executable=client_executable())
 
 
 @dg.definitions

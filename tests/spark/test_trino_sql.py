@@ -20,8 +20,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError
 
-from pipelines.defs.resources import dbt_executable
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib.dbt_forkserver import dbt_executable
 from tests.transform.conftest import BUDGETS
 
 # DuckDB (and Spark) spellings Trino does not have, found in the compiled text (comments removed).

@@ -15,10 +15,11 @@ import pytest
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
 
-from pipelines.defs.resources import dbt_executable, dbt_resource
+from pipelines.defs.resources import dbt_resource
 from pipelines.defs.transform.dbt_cli import PARTIAL_PARSE_FILE, MlcostDbtCliResource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib.dbt_forkserver import dbt_executable
 
 # A small view on an empty raw table: the build is quick, the parse is the whole project's.
 MODEL = dg.AssetKey(["staging", "stg_budgets__budgets"])

@@ -13,8 +13,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipelines.defs.resources import dbt_executable
 from pipelines.defs.transform.project import dbt_project
+from pipelines.lib.dbt_forkserver import dbt_executable
 from tests.transform import sample_warehouse
 from tests.transform.sample_warehouse import ACCOUNT, MAR, REGION, arn, line_item
 

@@ -34,6 +34,8 @@ import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging.version import Version
 
+from pipelines.lib.dbt_forkserver import CLIENT
+
 # dbt's name for the saved parse, in a target folder.
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # Under the project's target folder: one saved parse per warehouse (and dbt target).
@@ -48,7 +50,9 @@ class MlcostDbtCliResource(DbtCliResource):
     def _cli_version(self) -> Version:
         # dagster-dbt asks only whether dbt is Core (< 2) or Fusion; this environment's dbt is the
         # installed dbt-core. Any other executable is asked, as dagster-dbt does.
-        if _resolved(self.dbt_executable) == _resolved(str(Path(sys.executable).parent / "dbt")):
+        # (mlcost-dbt runs this environment's dbt, forked or exec'd: lib/dbt_forkserver.py.)
+        here = Path(sys.executable).parent
+        if _resolved(self.dbt_executable) in {_resolved(str(here / "dbt")), _resolved(str(here / CLIENT))}:
             return Version(installed_version("dbt-core"))
         return super()._cli_version
 
