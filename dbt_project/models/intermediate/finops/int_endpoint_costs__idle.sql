@@ -28,7 +28,6 @@ utilization as (
 
 endpoint_lines as (
     select
-        {{ row_key() }} as line_key,
         usage_date,
         sagemaker_resource_name as endpoint_name,
         resource_account_id as account_id,
@@ -49,13 +48,57 @@ endpoint_lines as (
     where sagemaker_resource_type = 'endpoint' and category = 'inference'
 ),
 
+-- A line within one clock hour (every line of an hourly export) is that hour; a longer one (daily
+-- exports) is spread over its hours, each of which is joined to the hour's predictions and
+-- utilization below and summed back per line. Only the longer ones are exploded and regrouped.
+spans as (
+    select
+        *,
+        covered_to_at > covered_from_at and covered_to_at <= covered_from_at + interval '1' hour as is_one_hour
+    from endpoint_lines
+),
+
 line_hours as (
     select
-        endpoint_lines.*,
-        cast(greatest(1, ceil({{ datetime_diff('second', 'covered_from_at', 'covered_to_at') }} / 3600.0)) as bigint) as hours_covered,
-        hours.hour_start_at
-    from endpoint_lines
-    {{ unnest_join(hour_array('endpoint_lines.covered_from_at', 'endpoint_lines.covered_to_at'), 'hours', 'hour_start_at') }}
+        usage_date,
+        endpoint_name,
+        account_id,
+        region,
+        billing_currency,
+        effective_cost,
+        is_serverless,
+        instance_type,
+        instance_hours,
+        cast(1 as bigint) as hours_covered,
+        covered_from_at as hour_start_at,
+        cast(null as bigint) as line_key
+    from spans
+    where is_one_hour
+
+    union all
+
+    select
+        multi_hour.usage_date,
+        multi_hour.endpoint_name,
+        multi_hour.account_id,
+        multi_hour.region,
+        multi_hour.billing_currency,
+        multi_hour.effective_cost,
+        multi_hour.is_serverless,
+        multi_hour.instance_type,
+        multi_hour.instance_hours,
+        multi_hour.hours_covered,
+        hours.hour_start_at,
+        multi_hour.line_key
+    from (
+        select
+            *,
+            {{ row_key() }} as line_key,
+            cast(greatest(1, ceil({{ datetime_diff('second', 'covered_from_at', 'covered_to_at') }} / 3600.0)) as bigint) as hours_covered
+        from spans
+        where not is_one_hour
+    ) as multi_hour
+    {{ unnest_join(hour_array('multi_hour.covered_from_at', 'multi_hour.covered_to_at'), 'hours', 'hour_start_at') }}
 ),
 
 hourly_predictions as (
@@ -138,9 +181,9 @@ line_hour_idle as (
             and line_hours.hour_start_at = endpoint_utilization.hour_start_at
 ),
 
+-- One row per line: a one-hour line as it is, a longer one summed over its hours.
 lines as (
     select
-        line_key,
         usage_date,
         endpoint_name,
         account_id,
@@ -149,7 +192,25 @@ lines as (
         effective_cost,
         instance_hours,
         is_serverless,
-        hours_covered,
+        idle_fraction as idle_share,
+        cast(case when utilization is not null then 1 else 0 end as bigint) as measured_hours,
+        cast(1 as bigint) as hours,
+        case when utilization is not null then instance_hours / hours_covered end as measured_instance_hours,
+        case when utilization is not null then instance_hours / hours_covered * utilization end as used_instance_hours
+    from line_hour_idle
+    where line_key is null
+
+    union all
+
+    select
+        usage_date,
+        endpoint_name,
+        account_id,
+        region,
+        billing_currency,
+        effective_cost,
+        instance_hours,
+        is_serverless,
         sum(idle_fraction) / hours_covered as idle_share,
         count(utilization) as measured_hours,
         count(*) as hours,
@@ -157,6 +218,7 @@ lines as (
         sum(instance_hours / hours_covered) filter (where utilization is not null) as measured_instance_hours,
         sum(instance_hours / hours_covered * utilization) filter (where utilization is not null) as used_instance_hours
     from line_hour_idle
+    where line_key is not null
     group by
         line_key, usage_date, endpoint_name, account_id, region, billing_currency, effective_cost, instance_hours,
         is_serverless, hours_covered
