@@ -36,9 +36,16 @@ def env(tmp_path) -> dict[str, str]:
     return env
 
 
-def _dbt(args: list[str], env: dict[str, str], executable: Path | str = CLIENT) -> subprocess.CompletedProcess:
+def _dbt(
+    args: list[str], env: dict[str, str], executable: Path | str = CLIENT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(executable), *args], cwd=dbt_project.project_dir, env=env, capture_output=True, text=True, timeout=120
+        [str(executable), *args],
+        cwd=dbt_project.project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -108,7 +115,11 @@ def test_without_a_server_the_client_is_dbt(env, tmp_path, announced):
     if announced:
         env[dbt_forkserver.SERVER_ENV] = str(tmp_path / "gone.sock")
     proc = subprocess.Popen(
-        [str(CLIENT), "debug", "--connection"], cwd=dbt_project.project_dir, env=env, stdout=subprocess.PIPE, text=True
+        [str(CLIENT), "debug", "--connection"],
+        cwd=dbt_project.project_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     stdout, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, stdout
