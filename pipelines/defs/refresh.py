@@ -26,7 +26,7 @@ from pipelines.defs.ingest.billing import BillingIngestConfig, billing_line_item
 from pipelines.defs.ingest.predictions import prediction_days_to_refresh
 from pipelines.defs.resources import source_resources
 from pipelines.defs.sqlite_event_log import pool_sqlite_event_log
-from pipelines.lib import dbt_forkserver, processes, settings
+from pipelines.lib import dbt_forkserver, gc_policy, processes, settings
 from pipelines.lib.billing.discovery import discover
 from pipelines.lib.billing.loads import FINGERPRINT_TAG, loaded_fingerprints, periods_to_ingest
 from pipelines.lib.sagemaker.predictions import partition_key_ranges
@@ -151,9 +151,10 @@ def refresh(
     note = settings.note_instance_warehouse()
     if note:
         report.note(note)
-    with dbt_forkserver_for(build):
-        definitions = load_defs()
-        instance = instance_for_jobs()
+    with (
+        dbt_forkserver_for(build),
+        gc_policy.long_lived(lambda: (load_defs(), instance_for_jobs())) as (definitions, instance),
+    ):
         # The source resources as the code location configures them (EnvVar resolved here).
         with dg.build_resources(source_resources()) as sources:
             try:
@@ -262,9 +263,10 @@ def run_jobs(names: list[str], report: RefreshReport | None = None) -> RefreshRe
     from pipelines.definitions import defs as load_defs
 
     report = report or RefreshReport()
-    with dbt_forkserver_for("build_warehouse" in names):
-        definitions = load_defs()
-        instance = instance_for_jobs()
+    with (
+        dbt_forkserver_for("build_warehouse" in names),
+        gc_policy.long_lived(lambda: (load_defs(), instance_for_jobs())) as (definitions, instance),
+    ):
         try:
             for name in names:
                 run_job(definitions.resolve_job_def(name), instance, report, name)

@@ -12,6 +12,10 @@
 -- build on a 5-million-line month).
 {{ config(materialized='table') }}
 
+{#- What each line carries to its hours, and back to one row per line (all but the instance type). -#}
+{%- set line_columns = ['usage_date', 'endpoint_name', 'account_id', 'region', 'billing_currency', 'effective_cost', 'is_serverless', 'instance_type', 'instance_hours'] -%}
+{%- set per_line_columns = line_columns | reject('equalto', 'instance_type') | list %}
+
 with
 
 line_items as (
@@ -60,15 +64,9 @@ spans as (
 
 line_hours as (
     select
-        usage_date,
-        endpoint_name,
-        account_id,
-        region,
-        billing_currency,
-        effective_cost,
-        is_serverless,
-        instance_type,
-        instance_hours,
+        {%- for column in line_columns %}
+        {{ column }},
+        {%- endfor %}
         cast(1 as bigint) as hours_covered,
         covered_from_at as hour_start_at,
         cast(null as bigint) as line_key
@@ -78,15 +76,9 @@ line_hours as (
     union all
 
     select
-        multi_hour.usage_date,
-        multi_hour.endpoint_name,
-        multi_hour.account_id,
-        multi_hour.region,
-        multi_hour.billing_currency,
-        multi_hour.effective_cost,
-        multi_hour.is_serverless,
-        multi_hour.instance_type,
-        multi_hour.instance_hours,
+        {%- for column in line_columns %}
+        multi_hour.{{ column }},
+        {%- endfor %}
         multi_hour.hours_covered,
         hours.hour_start_at,
         multi_hour.line_key
@@ -184,14 +176,9 @@ line_hour_idle as (
 -- One row per line: a one-hour line as it is, a longer one summed over its hours.
 lines as (
     select
-        usage_date,
-        endpoint_name,
-        account_id,
-        region,
-        billing_currency,
-        effective_cost,
-        instance_hours,
-        is_serverless,
+        {%- for column in per_line_columns %}
+        {{ column }},
+        {%- endfor %}
         idle_fraction as idle_share,
         cast(case when utilization is not null then 1 else 0 end as bigint) as measured_hours,
         cast(1 as bigint) as hours,
@@ -203,14 +190,9 @@ lines as (
     union all
 
     select
-        usage_date,
-        endpoint_name,
-        account_id,
-        region,
-        billing_currency,
-        effective_cost,
-        instance_hours,
-        is_serverless,
+        {%- for column in per_line_columns %}
+        {{ column }},
+        {%- endfor %}
         sum(idle_fraction) / hours_covered as idle_share,
         count(utilization) as measured_hours,
         count(*) as hours,
@@ -219,9 +201,7 @@ lines as (
         sum(instance_hours / hours_covered * utilization) filter (where utilization is not null) as used_instance_hours
     from line_hour_idle
     where line_key is not null
-    group by
-        line_key, usage_date, endpoint_name, account_id, region, billing_currency, effective_cost, instance_hours,
-        is_serverless, hours_covered
+    group by line_key, {{ per_line_columns | join(', ') }}, hours_covered
 ),
 
 endpoint_days as (
