@@ -65,7 +65,7 @@ spans as (
 line_hours as (
     select
         {%- for column in line_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         cast(1 as bigint) as hours_covered,
         covered_from_at as hour_start_at,
@@ -77,7 +77,7 @@ line_hours as (
 
     select
         {%- for column in line_columns %}
-        multi_hour.{{ column }},
+            multi_hour.{{ column }},
         {%- endfor %}
         multi_hour.hours_covered,
         hours.hour_start_at,
@@ -177,7 +177,7 @@ line_hour_idle as (
 lines as (
     select
         {%- for column in per_line_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         idle_fraction as idle_share,
         cast(case when utilization is not null then 1 else 0 end as bigint) as measured_hours,
@@ -191,7 +191,7 @@ lines as (
 
     select
         {%- for column in per_line_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         sum(idle_fraction) / hours_covered as idle_share,
         count(utilization) as measured_hours,
