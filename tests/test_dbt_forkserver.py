@@ -63,6 +63,9 @@ def _server() -> psutil.Process:
 def test_dbt_runs_forked_from_the_server_as_it_runs_alone(env, tmp_path):
     direct = _dbt(["debug", "--connection"], env, dbt_forkserver.dbt_executable())
     with dbt_forkserver.started() as address:
+        # Listening before the server has started, so a client that comes at once is served (CI once
+        # ran this client before the server had bound its socket, and dbt ran unforked).
+        assert Path(address).is_socket()
         server = _server()
         forked_env = {**env, dbt_forkserver.SERVER_ENV: address}
         proc = subprocess.Popen(

@@ -119,11 +119,18 @@ def started() -> Iterator[str]:
     when this process dies (its stdin, a pipe from this process, closes)."""
     with tempfile.TemporaryDirectory(prefix="mlcost-dbt-") as folder:
         address = str(Path(folder) / "server.sock")
-        server = subprocess.Popen(
-            [sys.executable, "-m", __name__, address],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        )
+        # Bound and listening here, before the server process exists: a client that comes while the
+        # server is still starting waits in the backlog instead of finding no socket and running dbt
+        # on its own. The server inherits the listening socket.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(address)
+            listener.listen(8)
+            server = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(listener.fileno(),),
+            )
         before = os.environ.get(SERVER_ENV)
         os.environ[SERVER_ENV] = address
         try:
@@ -141,12 +148,11 @@ def started() -> Iterator[str]:
                 server.wait()
 
 
-def serve(address: str) -> tuple[dict, list[int]] | None:
-    """Listen on `address`, import dbt, then run one client's dbt at a time until stdin closes.
-    Returns None in the server; in each forked child, the client's request and descriptors."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
-    listener.listen(8)  # clients that connect meanwhile wait for the imports below
+def serve(listening: int) -> tuple[dict, list[int]] | None:
+    """Import dbt, then accept clients on the listening socket `listening` (a descriptor inherited
+    from started()) and run one client's dbt at a time until stdin closes. Returns None in the
+    server; in each forked child, the client's request and descriptors."""
+    listener = socket.socket(fileno=listening)  # clients that connect meanwhile wait for the imports
     # dbt only: importing duckdb (the adapter) starts a thread of DuckDB's, and a forked child
     # has none of its parent's threads (it aborted at exit). The adapter takes 0.1 s in the child.
     import dbt.cli.main  # noqa: F401
@@ -233,6 +239,6 @@ def run_dbt(request: dict, fds: list[int]) -> int:
 
 
 if __name__ == "__main__":
-    job = serve(sys.argv[1])
+    job = serve(int(sys.argv[1]))
     # A child exits as a dbt process does (exit handlers, the warehouse closed and checkpointed).
     sys.exit(run_dbt(*job) if job is not None else 0)
