@@ -46,6 +46,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.path not in slow)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_forkserver_for_the_session():
+    """Every dbt the tests start through `mlcost-dbt` (dagster-dbt's executable) is forked from one
+    fork server per worker that has imported dbt, as `mlcost refresh` runs it: seconds of imports
+    saved on each. The tests of plain dbt (no server) remove MLCOST_DBT_FORKSERVER themselves."""
+    from pipelines.lib import dbt_forkserver
+
+    with dbt_forkserver.started():
+        yield
+
+
 # What the alert tests exercised in each xdist worker (tests/alerts/conftest.py counts it).
 ALERTS_EXERCISED: Counter = Counter()
 

@@ -19,6 +19,7 @@ Plain code: the client imports nothing beyond the standard library; only the ser
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -157,6 +158,11 @@ def serve(listening: int) -> tuple[dict, list[int]] | None:
     # has none of its parent's threads (it aborted at exit). The adapter takes 0.1 s in the child.
     import dbt.cli.main  # noqa: F401
 
+    # What the imports made lives as long as every child: out of the collector's way (its full
+    # collections walked it again and again in each build), and left unwritten, so shared with the
+    # children instead of copied into each of them (pipelines/lib/gc_policy.py does the same).
+    gc.collect()
+    gc.freeze()
     with listener, selectors.DefaultSelector() as events:
         events.register(listener, selectors.EVENT_READ)
         events.register(sys.stdin, selectors.EVENT_READ)

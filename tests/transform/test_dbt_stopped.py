@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.resources import dbt_resource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
 from pipelines.defs.transform.publish import marts_snapshot
+from pipelines.lib import dbt_forkserver
 from tests.transform import sample_warehouse
 
 
@@ -49,7 +50,9 @@ def _stop_dbt_after_first_model(instance: dg.DagsterInstance, signum: int, done:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
-def test_a_dbt_build_stopped_by_a_signal_fails_the_step_and_the_run(warehouse_path, signum):
+def test_a_dbt_build_stopped_by_a_signal_fails_the_step_and_the_run(warehouse_path, signum, monkeypatch):
+    # dbt as `dagster dev` and the sensors run it, without a fork server: the signal reaches dbt itself.
+    monkeypatch.delenv(dbt_forkserver.SERVER_ENV, raising=False)
     sample_warehouse.build(warehouse_path)
     done = threading.Event()
     with dg.instance_for_test() as instance:
