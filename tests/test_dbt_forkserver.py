@@ -53,12 +53,14 @@ def _events(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def _server() -> psutil.Process:
-    """The fork server the test started: the newest (tests/conftest.py starts one for the session)."""
-    servers = [
-        p for p in psutil.Process().children() if "pipelines.lib.dbt_forkserver" in " ".join(p.cmdline())
+def _server(address: str) -> psutil.Process:
+    """The fork server listening on `address` (tests/conftest.py starts another for the session)."""
+    (server,) = [
+        p
+        for p in psutil.Process().children()
+        if any(c.laddr == address for c in p.net_connections(kind="unix"))
     ]
-    return max(servers, key=lambda p: p.create_time())
+    return server
 
 
 def test_dbt_runs_forked_from_the_server_as_it_runs_alone(env, tmp_path):
@@ -67,7 +69,7 @@ def test_dbt_runs_forked_from_the_server_as_it_runs_alone(env, tmp_path):
         # Listening before the server has started, so a client that comes at once is served (CI once
         # ran this client before the server had bound its socket, and dbt ran unforked).
         assert Path(address).is_socket()
-        server = _server()
+        server = _server(address)
         forked_env = {**env, dbt_forkserver.SERVER_ENV: address}
         proc = subprocess.Popen(
             [str(CLIENT), "debug", "--connection"],
@@ -104,13 +106,30 @@ def test_ctrl_c_reaches_the_forked_dbt(env):
         )  # fmt: skip
         first = json.loads(proc.stdout.readline())  # dbt has started (the full parse takes seconds)
         dbt = psutil.Process(first["info"]["pid"])
-        assert dbt.ppid() == _server().pid
+        assert dbt.ppid() == _server(address).pid
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
         assert not dbt.is_running()
         # dbt's own answer to Ctrl-C (an error exit, not a hang or a kill), then the server goes on.
         assert proc.returncode == 2, rest
         assert "KeyboardInterrupt" in rest
+        assert _dbt(["debug", "--connection"], {**env, dbt_forkserver.SERVER_ENV: address}).returncode == 0
+
+
+def test_a_killed_dbt_kills_the_client_with_the_same_signal(env):
+    # The OOM killer picks the forked dbt (it holds the memory): its parent, dagster-dbt, must see the
+    # client die of SIGKILL, as it would see plain dbt die (tests/transform/test_dbt_stopped.py).
+    with dbt_forkserver.started() as address:
+        proc = subprocess.Popen(
+            [str(CLIENT), "parse", "--no-partial-parse"],
+            cwd=dbt_project.project_dir, env={**env, dbt_forkserver.SERVER_ENV: address},
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        dbt = psutil.Process(json.loads(proc.stdout.readline())["info"]["pid"])
+        assert dbt.pid != proc.pid and dbt.ppid() == _server(address).pid
+        dbt.kill()
+        proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL
         assert _dbt(["debug", "--connection"], {**env, dbt_forkserver.SERVER_ENV: address}).returncode == 0
 
 

@@ -76,7 +76,8 @@ def client_main() -> None:
     if code is None:
         _fail(f"the dbt fork server stopped while dbt (pid {child}) ran")
     if code < 0:  # dbt was killed by a signal: so is this process, as its parent expects of dbt
-        signal.signal(-code, signal.SIG_DFL)
+        if -code != signal.SIGKILL:  # whose handling cannot be set (signal.signal raises)
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     sys.exit(code)
 
