@@ -4,6 +4,7 @@ reported as built, so nothing downstream (publish, alerts) takes it for current.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import threading
 
@@ -13,9 +14,12 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import dbt_resource
+from pipelines.defs.transform.dbt_cli import MlcostDbtCliResource
 from pipelines.defs.transform.dbt_models import mlcost_dbt_models
+from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.publish import marts_snapshot
 from pipelines.lib import dbt_forkserver
+from pipelines.lib.dbt_forkserver import client_executable
 from tests.transform import sample_warehouse
 
 
@@ -86,3 +90,39 @@ def test_a_dbt_build_stopped_by_a_signal_fails_the_step_and_the_run(warehouse_pa
         unfinished = set(mlcost_dbt_models.keys) - materialized
         assert f": {len(unfinished)} selected model(s) did not finish: " in line, line
         assert min(".".join(key.path) for key in unfinished) in line
+
+
+def test_a_project_changed_after_the_definitions_loaded_fails_saying_so(warehouse_path, tmp_path):
+    """dbt reports a test the loaded definitions lack (a user added it while `dagster dev` ran): the
+    step stops dbt and fails with one line naming the test and the cause, not a bare SIGTERM."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        dbt_project.project_dir, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    models = project / "models" / "staging" / "budgets" / "_budgets__models.yml"
+    text = models.read_text()
+    added = text.replace(
+        "    data_tests:\n      - mlcost_not_null:",
+        "    data_tests:\n      - mlcost_unique_combination:\n          arguments:\n"
+        "            columns: [budget_name, budget_amount]\n      - mlcost_not_null:",
+        1,
+    )
+    assert added != text
+    models.write_text(added)
+    dbt = MlcostDbtCliResource(project_dir=str(project), dbt_executable=client_executable())
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [mlcost_dbt_models],
+            selection=[dg.AssetKey(["staging", "stg_budgets__budgets"])],
+            instance=instance,
+            resources={"warehouse": DuckDBResource(database=str(warehouse_path)), "dbt": dbt},
+            raise_on_error=False,
+        )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    [line] = failure.step_failure_data.user_failure_data.description.splitlines()
+    assert line.startswith(
+        "dbt build was stopped by mlcost: dbt reported test.mlcost.mlcost_unique_combination_stg_"
+    )
+    assert "which the loaded definitions do not have: the dbt project changed after they were loaded" in line
+    assert "SIGTERM" not in line

@@ -112,7 +112,12 @@ def mlcost_dbt_models(
         failure = exc
     # Whatever dagster-dbt made of it, a dbt that was stopped (a signal), failed, or did not report a
     # selected model fails the step: a half-built warehouse must never count as built.
-    unfinished = unfinished_build(_exit_code(invocation.process), set(context.selected_asset_keys) - finished)
+    exit_code, stopped_here = _ended(invocation.process)
+    unfinished = unfinished_build(
+        exit_code,
+        set(context.selected_asset_keys) - finished,
+        stopped_because=stream_failure(failure) if stopped_here else None,
+    )
     # The next build of this warehouse starts from the parse this one made (dbt_cli.py).
     dbt.keep_partial_parse(invocation, context.log)
     built = {i: _asset_key(context, e) for i, e in enumerate(held) if isinstance(e, dg.Output)}
@@ -133,20 +138,39 @@ def mlcost_dbt_models(
         raise failure
 
 
-def _exit_code(process: subprocess.Popen) -> int:
-    """dbt's exit code once its event stream has ended; a dbt still running then (the stream broke off)
-    is stopped first, since nothing reads its output any more."""
-    if process.poll() is None:
+def _ended(process: subprocess.Popen) -> tuple[int, bool]:
+    """dbt's exit code once its event stream has ended, and whether it was stopped here: a dbt still
+    running then (the stream broke off) is stopped first, since nothing reads its output any more."""
+    stopped_here = process.poll() is None
+    if stopped_here:
         process.terminate()
-    return process.wait()
+    return process.wait(), stopped_here
 
 
-def unfinished_build(exit_code: int, missing: set[dg.AssetKey]) -> str | None:
+def stream_failure(failure: Exception | None) -> str:
+    """Why reading dbt's events broke off, for the build's one line. dagster-dbt raises KeyError with
+    the node's id when dbt reports a model or test the loaded definitions lack: the dbt project
+    changed after they were loaded (a new test or model in `dagster dev`, say)."""
+    if isinstance(failure, KeyError) and str(failure.args[0] if failure.args else "").count(".") >= 2:
+        return (
+            f"dbt reported {failure.args[0]}, which the loaded definitions do not have: the dbt project "
+            "changed after they were loaded (reload the definitions, or run `mlcost refresh` again)"
+        )
+    if failure is None:
+        return "its event stream ended early"
+    return f"reading its events failed ({type(failure).__name__}: {failure})"
+
+
+def unfinished_build(
+    exit_code: int, missing: set[dg.AssetKey], stopped_because: str | None = None
+) -> str | None:
     """One line saying how dbt ended and which selected models it did not finish; None when it
-    exited 0 having reported every one."""
+    exited 0 having reported every one. `stopped_because`: why this process stopped dbt itself."""
     if exit_code == 0 and not missing:
         return None
-    if exit_code < 0:
+    if stopped_because is not None:
+        how = f"was stopped by mlcost: {stopped_because}"
+    elif exit_code < 0:
         how = f"was stopped by {signal.Signals(-exit_code).name} (exit code {exit_code})"
     elif exit_code > 0:
         how = f"failed (exit code {exit_code})"
