@@ -26,3 +26,18 @@
 {% macro money_text(amount) -%}
     '$' || {{ format_number('cast(' ~ amount ~ ' as double)', 2, grouping=true) }}
 {%- endmacro %}
+
+{#-
+    The owner `column` (model_name, team or project, from the relation `prefix` names) of the row with
+    the largest `cost` in the group, ties broken by the owner names: the three owner columns of one
+    recommendation always come from one row, and every build picks the same one whatever order the
+    rows arrive in (max_by alone may take any tied row, and each column a different one). Rows
+    without a cost never win.
+-#}
+{% macro owner_by_cost(column, cost, prefix='') -%}
+    {%- set fields = [['cost', cost, 'decimal(38, 10)']] -%}
+    {%- for owner in ['model_name', 'team', 'project'] -%}
+        {%- do fields.append([owner, "coalesce(" ~ prefix ~ owner ~ ", '')", dbt.type_string()]) -%}
+    {%- endfor -%}
+    max_by({{ prefix }}{{ column }}, case when {{ cost }} is not null then {{ struct_of(fields) }} end)
+{%- endmacro %}
