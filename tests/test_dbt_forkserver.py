@@ -97,16 +97,22 @@ def test_dbt_runs_forked_from_the_server_as_it_runs_alone(env, tmp_path):
     server.wait(timeout=15)
 
 
+def _forked_parse(env: dict[str, str], address: str) -> tuple[subprocess.Popen, psutil.Process]:
+    """A client running a full `dbt parse` through the server at `address`, once dbt has started (the
+    parse takes seconds), and that dbt: the server's child, not the client."""
+    proc = subprocess.Popen(
+        [str(CLIENT), "parse", "--no-partial-parse"],
+        cwd=dbt_project.project_dir, env={**env, dbt_forkserver.SERVER_ENV: address},
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    dbt = psutil.Process(json.loads(proc.stdout.readline())["info"]["pid"])
+    assert dbt.pid != proc.pid and dbt.ppid() == _server(address).pid
+    return proc, dbt
+
+
 def test_ctrl_c_reaches_the_forked_dbt(env):
     with dbt_forkserver.started() as address:
-        proc = subprocess.Popen(
-            [str(CLIENT), "parse", "--no-partial-parse"],
-            cwd=dbt_project.project_dir, env={**env, dbt_forkserver.SERVER_ENV: address},
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        first = json.loads(proc.stdout.readline())  # dbt has started (the full parse takes seconds)
-        dbt = psutil.Process(first["info"]["pid"])
-        assert dbt.ppid() == _server(address).pid
+        proc, dbt = _forked_parse(env, address)
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
         assert not dbt.is_running()
@@ -120,13 +126,7 @@ def test_a_killed_dbt_kills_the_client_with_the_same_signal(env):
     # The OOM killer picks the forked dbt (it holds the memory): its parent, dagster-dbt, must see the
     # client die of SIGKILL, as it would see plain dbt die (tests/transform/test_dbt_stopped.py).
     with dbt_forkserver.started() as address:
-        proc = subprocess.Popen(
-            [str(CLIENT), "parse", "--no-partial-parse"],
-            cwd=dbt_project.project_dir, env={**env, dbt_forkserver.SERVER_ENV: address},
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        dbt = psutil.Process(json.loads(proc.stdout.readline())["info"]["pid"])
-        assert dbt.pid != proc.pid and dbt.ppid() == _server(address).pid
+        proc, dbt = _forked_parse(env, address)
         dbt.kill()
         proc.communicate(timeout=60)
         assert proc.returncode == -signal.SIGKILL

@@ -29,6 +29,8 @@ FIGURE_KEYS = {dg.AssetKey(["marts", mart]): mart for mart in FIGURE_QUERIES}
 # dagster-dbt puts dbt's node id and invocation id on every event; the asset's page names its model
 # already (definition metadata), and the invocation id means nothing outside dbt's own logs.
 DBT_INTERNAL_METADATA = ("unique_id", "invocation_id")
+# dbt's node ids (`test.mlcost.<name>.<hash>`, `model.mlcost.<name>`) start with their resource type.
+DBT_NODE_PREFIXES = ("model.", "test.", "seed.", "snapshot.", "unit_test.")
 # How many unfinished models a failed build's one line names.
 UNFINISHED_SHOWN = 20
 EVENTS_WITH_METADATA = (dg.Output, dg.AssetMaterialization, dg.AssetObservation, dg.AssetCheckResult)
@@ -116,7 +118,7 @@ def mlcost_dbt_models(
     unfinished = unfinished_build(
         exit_code,
         set(context.selected_asset_keys) - finished,
-        stopped_because=stream_failure(failure) if stopped_here else None,
+        stopped_because=stream_failure(failure) if stopped_here and failure is not None else None,
     )
     # The next build of this warehouse starts from the parse this one made (dbt_cli.py).
     dbt.keep_partial_parse(invocation, context.log)
@@ -147,17 +149,16 @@ def _ended(process: subprocess.Popen) -> tuple[int, bool]:
     return process.wait(), stopped_here
 
 
-def stream_failure(failure: Exception | None) -> str:
+def stream_failure(failure: Exception) -> str:
     """Why reading dbt's events broke off, for the build's one line. dagster-dbt raises KeyError with
     the node's id when dbt reports a model or test the loaded definitions lack: the dbt project
     changed after they were loaded (a new test or model in `dagster dev`, say)."""
-    if isinstance(failure, KeyError) and str(failure.args[0] if failure.args else "").count(".") >= 2:
+    node = failure.args[0] if isinstance(failure, KeyError) and failure.args else None
+    if isinstance(node, str) and node.startswith(DBT_NODE_PREFIXES):
         return (
-            f"dbt reported {failure.args[0]}, which the loaded definitions do not have: the dbt project "
+            f"dbt reported {node}, which the loaded definitions do not have: the dbt project "
             "changed after they were loaded (reload the definitions, or run `mlcost refresh` again)"
         )
-    if failure is None:
-        return "its event stream ended early"
     return f"reading its events failed ({type(failure).__name__}: {failure})"
 
 
