@@ -5,6 +5,8 @@ billing period, always named data.parquet:
 
     billing_line_items/billing_period=2025-02/data.parquet   one per billing period, without the
                                                              billing_period column (it is the folder)
+    billing_tag_sets/data.parquet                            the line items' tag sets, whole, written
+                                                             before any period that may name a new one
     budgets/data.parquet, sagemaker_endpoints/data.parquet, ...   every other raw source table, whole
 
 A file is replaced atomically, so a reader sees a whole period (or table) as it was before or as it
@@ -41,6 +43,13 @@ from pipelines.lib.settings import REPO_ROOT
 
 SETTING = "MLCOST_LAKE_URI"
 BILLING_TABLE = "billing_line_items"
+# The line items' tag sets (their tag_set_id): written before any period that may carry a new id, and
+# only ever growing, so a reader never meets a line whose set the lake does not hold.
+TAG_SETS_TABLE = "billing_tag_sets"
+# The layout of the period files, kept with the delivery's fingerprint: a file written in an older
+# layout (before tag sets, its lines held two tag maps each) is written again though its delivery is
+# unchanged.
+PERIOD_LAYOUT = "tag-sets"
 FILE_NAME = "data.parquet"
 # The delivery fingerprint (raw.billing_loads) of the period a file holds: in the Parquet footer's
 # key-value metadata, and on S3 also in the object's user metadata (read without downloading it).
@@ -62,13 +71,14 @@ class LakeWrite:
 
 @cache
 def lake_tables() -> tuple[str, ...]:
-    """The dbt project's `raw` source tables, billing_line_items first: what the lake holds."""
+    """The dbt project's `raw` source tables, billing_line_items first, then billing_tag_sets: what
+    the lake holds."""
     tables: set[str] = set()
     for path in sorted(SOURCES_DIR.glob("**/_*__sources.yml")):
         for source in (yaml.safe_load(path.read_text()) or {}).get("sources", []):
             if source.get("name") == "raw":
                 tables.update(t["name"] for t in source.get("tables", []))
-    return (BILLING_TABLE, *sorted(tables - {BILLING_TABLE}))
+    return (BILLING_TABLE, TAG_SETS_TABLE, *sorted(tables - {BILLING_TABLE, TAG_SETS_TABLE}))
 
 
 def period_folder(billing_period: date | str) -> str:
@@ -96,6 +106,7 @@ class Lake:
         """Replace one billing period's file with raw.billing_line_items' rows of it, unless the lake
         already holds this delivery (same fingerprint) and not `force`."""
         rel = f"{BILLING_TABLE}/{period_folder(billing_period)}/{FILE_NAME}"
+        fingerprint = f"{fingerprint} {PERIOD_LAYOUT}" if fingerprint else None
         if fingerprint and not force and self.fingerprint(rel) == fingerprint:
             return LakeWrite(self.display(rel), 0, skipped=True)
         params = {"billing_period": str(billing_period)[:10], "fingerprint": fingerprint or ""}
@@ -291,9 +302,13 @@ def export_warehouse(
     progress: Callable[[str], None] = print,
 ) -> list[LakeWrite]:
     """Write every raw source table of the warehouse to the lake: each billing period (skipping those
-    the lake holds from the same delivery, unless `force`), then every other table whole; remove
+    the lake holds from the same delivery, unless `force`), then every other table whole (the tag
+    sets before any period); remove
     periods the lake holds that the warehouse does not. The migration path to Spark, Athena, Trino."""
-    writes = []
+    # The tag sets first: every set a period file names is then in the lake before that file is.
+    written = lake.write_table(conn, TAG_SETS_TABLE)
+    progress(f"{written.path}: {written.rows:,} rows")
+    writes = [written]
     periods = conn.execute(sql.load("lake/select_lake_billing_periods")).fetchall()
     for billing_period, fingerprint in periods:
         written = lake.write_billing_period(conn, billing_period, fingerprint, force=force)
@@ -304,7 +319,7 @@ def export_warehouse(
         if folder not in held:
             removed = lake.drop_billing_period(folder.removeprefix("billing_period=") + "-01")
             progress(f"{removed}: removed (not in the warehouse)")
-    for table in lake_tables()[1:]:
+    for table in lake_tables()[2:]:
         written = lake.write_table(conn, table)
         progress(f"{written.path}: {written.rows:,} rows")
         writes.append(written)

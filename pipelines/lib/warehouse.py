@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib import settings, sql
+from pipelines.lib.billing.normalize import MACROS
 
 # A writer that finds the file held waits this long for it: readers (billing_export_sensor,
 # `mlcost periods`) hold it read-only for one query, and DuckDB lets no writer in meanwhile.
@@ -39,10 +40,12 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
     Every raw table exists even before its source is configured, so dbt staging models always
     have something to select from. Then every sql/ingest/add_*.sql (`alter table ... add column if
-    not exists`), so warehouses made before a column existed get it.
+    not exists`), so warehouses made before a column existed get it, and a warehouse made before
+    raw.billing_tag_sets is moved to it.
     """
     for file in _create_files() + sorted((sql.SQL_DIR / "ingest").glob("add_*.sql")):
         conn.execute(sql.load(f"ingest/{file.stem}"))
+    _move_tags_to_tag_sets(conn)
     _add_new_columns(conn, "billing_line_items")
 
 
@@ -78,16 +81,50 @@ def replace_config_rows(
         raise
 
 
-def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
-    """A warehouse made before a column joined the DDL gets it (NULL on the rows already there, until
-    their period is loaded again): `create table if not exists` leaves an existing table as it was."""
-    have = {
+def _move_tags_to_tag_sets(conn: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse whose raw.billing_line_items holds two tag maps on every line (tags, tags_original:
+    made before raw.billing_tag_sets) is moved to the tag sets layout, once and in one transaction:
+    the distinct sets into raw.billing_tag_sets, each line's set id in place of its maps. Interrupted,
+    it leaves the warehouse as it was; the next writer moves it again."""
+    maps = _columns(conn, "billing_line_items") & {"tags", "tags_original"}
+    if not maps:
+        return
+    for macro in MACROS:  # the tag set id as ingest computes it
+        conn.execute(macro)
+    with transaction(conn):
+        conn.execute(sql.load("ingest/migrate_billing_line_items_rename"))
+        for missing in sorted({"tags", "tags_original"} - maps):
+            conn.execute(
+                f"alter table raw.billing_line_items_before_tag_sets add column {missing} map(varchar, varchar)"
+            )
+        conn.execute(sql.load("ingest/create_billing_line_items"))
+        conn.execute(sql.load("ingest/stage_billing_tag_sets_migrated"))
+        collision = conn.execute(sql.load("ingest/select_billing_tag_set_collisions")).fetchone()
+        if collision:
+            raise RuntimeError(
+                f"moving the line items' tags to raw.billing_tag_sets: {collision[1]} different tag sets "
+                f"hash to the id {collision[0]}; the warehouse was not changed"
+            )
+        conn.execute(sql.load("ingest/insert_billing_tag_sets"))
+        conn.execute(sql.load("ingest/insert_billing_line_items_migrated"))
+        conn.execute(sql.load("ingest/drop_billing_line_items_before_tag_sets"))
+        conn.execute("drop table incoming_tag_sets")
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
         name
         for (name,) in conn.execute(
             "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t",
             {"t": table},
         ).fetchall()
     }
+
+
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A warehouse made before a column joined the DDL gets it (NULL on the rows already there, until
+    their period is loaded again): `create table if not exists` leaves an existing table as it was."""
+    have = _columns(conn, table)
     with duckdb.connect(":memory:") as ddl:
         ddl.execute(sql.load("ingest/create_schema_raw"))
         ddl.execute(sql.load(f"ingest/create_{table}"))

@@ -37,8 +37,8 @@ create table if not exists raw.billing_line_items (
     invoice_id varchar,
     pricing_currency varchar,
     is_split_cost_allocation boolean not null,
-    tags map(varchar, varchar),
-    tags_original map(varchar, varchar),
+    -- The line's tags: raw.billing_tag_sets (the empty set when the line has none).
+    tag_set_id bigint not null,
     source_format varchar not null,
     source_file varchar not null,
     export_version varchar,

@@ -226,7 +226,8 @@ def test_the_billing_load_keeps_each_bedrock_lines_caller_and_principal_tags(tmp
         for period in discover(store).periods.values():
             load_period(conn, store, period)
     rows = query(
-        "select usage_type, iam_principal, tags['iamprincipal/team'] from raw.billing_line_items order by usage_type"
+        "select usage_type, iam_principal, tags['iamprincipal/team'] "
+        "from raw.billing_line_items join raw.billing_tag_sets using (tag_set_id) order by usage_type"
     )
     assert rows == [
         ("USE1-Claude4.6Opus-output-tokens", "arn:aws:iam::123456789012:user/bob", None),

@@ -96,7 +96,7 @@ def test_focus_1_2_from_aws_keeps_the_columns_the_marts_need(warehouse_path):
         rows = conn.execute(
             "select usage_type, service_code, operation, effective_cost, net_effective_cost, invoice_id, "
             "pricing_currency, pricing_term, savings_plan_arn, reservation_arn, tags "
-            "from raw.billing_line_items order by billed_cost desc"
+            "from raw.billing_line_items join raw.billing_tag_sets using (tag_set_id) order by billed_cost desc"
         ).fetchall()
         assert (
             conn.execute("select sum(effective_cost) from raw.billing_line_items").fetchone()[0]
@@ -173,7 +173,7 @@ def test_tags_are_normalized_and_originals_kept(warehouse_path):
     load_all(FIXTURES / "athena_parquet", warehouse_path)
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
         tags, original = conn.execute(
-            "select tags, tags_original from raw.billing_line_items where cardinality(tags) > 2 limit 1"
+            "select tags, tags_original from raw.billing_line_items join raw.billing_tag_sets using (tag_set_id) where cardinality(tags) > 2 limit 1"
         ).fetchone()
     assert all(k == k.lower() and not k.startswith("user") for k in tags)
     assert any(k.startswith("user_") for k in original)
@@ -223,7 +223,7 @@ def test_amortized_cost_follows_the_line_item_type_rules(tmp_path, warehouse_pat
             r[0]: r[1:]
             for r in conn.execute(
                 "select line_item_id, charge_type, billed_cost, effective_cost, is_split_cost_allocation, tags, "
-                "billing_account_id, sub_account_id from raw.billing_line_items"
+                "billing_account_id, sub_account_id from raw.billing_line_items join raw.billing_tag_sets using (tag_set_id)"
             ).fetchall()
         }
     effective = {k: v[2] for k, v in rows.items()}

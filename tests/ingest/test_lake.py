@@ -233,7 +233,8 @@ def _big_period(warehouse: Path, rows: int) -> None:
             "md5(i::varchar) || md5((i * 7)::varchar) as line_item_id, md5((i * 3)::varchar) as resource_id, "
             "1.0::decimal(38, 10) as billed_cost, 1.0::decimal(38, 10) as effective_cost, "
             "false as is_split_cost_allocation, 'test' as source_format, 'big.csv' as source_file, "
-            "now()::timestamp as ingested_at from range($n) t(i)",
+            "now()::timestamp as ingested_at, (select min(tag_set_id) from raw.billing_tag_sets) as tag_set_id "
+            "from range($n) t(i)",
             {"n": rows},
         )
 

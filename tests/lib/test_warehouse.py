@@ -62,8 +62,8 @@ def test_a_bill_table_from_before_new_columns_gets_them_and_keeps_its_rows(wareh
         conn.execute("alter table raw.billing_line_items drop column invoice_id")
         conn.execute(
             "insert into raw.billing_line_items (billing_period, billed_cost, effective_cost, "
-            "is_split_cost_allocation, source_format, source_file, ingested_at) "
-            "values (date '2025-03-01', 1.5, 1.5, false, 'cur2', 'f', now())"
+            "is_split_cost_allocation, tag_set_id, source_format, source_file, ingested_at) "
+            "values (date '2025-03-01', 1.5, 1.5, false, 0, 'cur2', 'f', now())"
         )
         ensure_raw_tables(conn)
         ensure_raw_tables(conn)  # a second run adds nothing

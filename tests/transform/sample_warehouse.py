@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.billing.normalize import MACROS
 from pipelines.lib.warehouse import ensure_raw_tables
 
 ACCOUNT = "012345678901"
@@ -512,12 +513,37 @@ def prediction_rows() -> list[dict]:
     return rows
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict], defaults: dict) -> None:
+def _insert(
+    conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict], defaults: dict, schema: str = "raw"
+) -> None:
     for row in rows:
         full = {**defaults, **row}
         columns = ", ".join(full)
         params = ", ".join(f"${name}" for name in full)
-        conn.execute(f"insert into raw.{table} ({columns}) values ({params})", full)
+        conn.execute(f"insert into {schema}.{table} ({columns}) values ({params})", full)
+
+
+def _insert_line_items(conn: duckdb.DuckDBPyConnection, rows: list[dict], defaults: dict) -> None:
+    """Line items written with their `tags`, landed as ingest lands them: each distinct map a tag set
+    of raw.billing_tag_sets (the sample's tags are already normalized: they are their own originals),
+    each line its set's id."""
+    for macro in MACROS:  # mlcost_tag_set_id, as ingest defines it
+        conn.execute(macro)
+    conn.execute(
+        "create temp table sample_line_items as select * exclude (tag_set_id), "
+        "cast(map {} as map(varchar, varchar)) as tags from raw.billing_line_items limit 0"
+    )
+    _insert(conn, "sample_line_items", rows, defaults, schema="temp")
+    conn.execute(
+        "insert into raw.billing_tag_sets select distinct mlcost_tag_set_id(tags), tags, tags "
+        "from sample_line_items where mlcost_tag_set_id(tags) not in (select tag_set_id from raw.billing_tag_sets)"
+    )
+    conn.execute(
+        "insert into raw.billing_line_items by name "
+        "select * exclude (tags) replace (coalesce(is_cost_missing, false) as is_cost_missing), "
+        "mlcost_tag_set_id(tags) as tag_set_id from sample_line_items"
+    )
+    conn.execute("drop table sample_line_items")
 
 
 def build(path: Path, extra_line_items: list[dict] = ()) -> None:
@@ -529,9 +555,8 @@ def build(path: Path, extra_line_items: list[dict] = ()) -> None:
         for ddl in FALLBACK_DDL:
             conn.execute(ddl)
         now = datetime(2025, 3, 3, 6)
-        _insert(
+        _insert_line_items(
             conn,
-            "billing_line_items",
             line_items() + list(extra_line_items),
             {
                 "billing_account_id": ACCOUNT,

@@ -278,23 +278,3 @@
 {% macro spark__struct_type(fields) -%}
     struct<{% for field in fields %}{{ field[0] }}: {{ field[2] }}{{ ', ' if not loop.last }}{% endfor %}>
 {%- endmacro %}
-
-{#-
-    A value to group rows by `map`, one per distinct map: its JSON text (Spark cannot group by a map;
-    DuckDB can, but hashes and compares the text about 3x faster on a 5-million-line month).
--#}
-{% macro map_grouping_key(map) -%}
-    {{ return(adapter.dispatch('map_grouping_key', 'mlcost')(map)) }}
-{%- endmacro %}
-
-{% macro default__map_grouping_key(map) -%}
-    json_format(cast({{ map }} as json))
-{%- endmacro %}
-
-{% macro duckdb__map_grouping_key(map) -%}
-    to_json({{ map }})
-{%- endmacro %}
-
-{% macro spark__map_grouping_key(map) -%}
-    to_json({{ map }})
-{%- endmacro %}

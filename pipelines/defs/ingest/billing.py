@@ -1,9 +1,15 @@
 """The bill: AWS billing exports (legacy CUR, CUR 2.0, FOCUS) landed in raw.billing_line_items."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.lake import drop_billing_periods_from_lake, write_billing_period_to_lake
+from pipelines.defs.lake import (
+    drop_billing_periods_from_lake,
+    write_billing_period_to_lake,
+    write_tables_to_lake,
+)
 from pipelines.defs.resources import BillingExport
 from pipelines.lib import settings, sql
 from pipelines.lib.billing import BillingInputError
@@ -16,9 +22,11 @@ from pipelines.lib.billing.loads import (
     periods_to_ingest,
     read_loaded_fingerprints,
 )
+from pipelines.lib.lake import TAG_SETS_TABLE
 from pipelines.lib.warehouse import WarehouseUnavailable, ensure_raw_tables
 
 BILLING_KEY = dg.AssetKey(["raw", "billing_line_items"])
+TAG_SETS_KEY = dg.AssetKey(["raw", TAG_SETS_TABLE])
 
 # One partition per billing period found in the exports; AWS rewrites the open month several times
 # a day and can restate closed months, so any period can be re-run.
@@ -36,11 +44,25 @@ class BillingIngestConfig(dg.Config):
     """Reload the period even when its delivery is unchanged since the last load."""
 
 
-@dg.asset(
-    key=BILLING_KEY,
+@dg.multi_asset(
+    name="raw__billing_line_items",
+    specs=[
+        dg.AssetSpec(
+            BILLING_KEY,
+            description="One row per billing line item (legacy CUR, CUR 2.0 or FOCUS), replaced one "
+            "billing period at a time.",
+            group_name="ingest",
+            kinds={"duckdb", "s3"},
+        ),
+        dg.AssetSpec(
+            TAG_SETS_KEY,
+            description="The line items' distinct tag sets (each line holds its set's id), landed with "
+            "each billing period's line items; only ever growing.",
+            group_name="ingest",
+            kinds={"duckdb", "s3"},
+        ),
+    ],
     partitions_def=billing_periods,
-    group_name="ingest",
-    kinds={"duckdb", "s3"},
     pool="duckdb",
     check_specs=[
         dg.AssetCheckSpec(
@@ -54,8 +76,9 @@ def billing_line_items(
     config: BillingIngestConfig,
     warehouse: DuckDBResource,
     billing_export: BillingExport,
-) -> dg.MaterializeResult:
-    """One row per billing line item (legacy CUR, CUR 2.0 or FOCUS), replaced one billing period at a time."""
+) -> Iterator[dg.MaterializeResult]:
+    """One row per billing line item (legacy CUR, CUR 2.0 or FOCUS), replaced one billing period at a
+    time, and the tag sets its lines carry."""
     key = context.partition_key
     try:
         store = billing_export.store()
@@ -67,6 +90,9 @@ def billing_line_items(
                 checks = conn.execute(
                     sql.load("ingest/select_billing_checks"), {"billing_period": key}
                 ).fetchone()
+                (tag_sets,) = conn.execute(sql.load("ingest/count_billing_tag_sets")).fetchone()
+                # The tag sets first: the period's file may name sets the lake does not hold yet.
+                write_tables_to_lake(context, conn, [TAG_SETS_TABLE])
                 lake_path = write_billing_period_to_lake(context, conn, key, result.fingerprint)
             finally:
                 conn.close()
@@ -80,7 +106,8 @@ def billing_line_items(
             f"{key}: delivery unchanged since the last load (fingerprint {result.fingerprint}); skipped"
         )
     rows, missing_costs, outside, split_rows = checks
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=BILLING_KEY,
         metadata={
             "dagster/row_count": rows,
             "billing_period": key,
@@ -111,6 +138,9 @@ def billing_line_items(
                 metadata={"rows_with_missing_cost": missing_costs},
             ),
         ],
+    )
+    yield dg.MaterializeResult(
+        asset_key=TAG_SETS_KEY, metadata={"dagster/row_count": tag_sets, "billing_period": key}
     )
 
 

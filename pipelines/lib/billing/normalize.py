@@ -54,6 +54,9 @@ MACROS = (
     "create or replace temp macro mlcost_norm_tags(m) as map_from_entries(list_filter("
     "list_transform(map_entries(m), e -> struct_pack(key := mlcost_tag_key(e.key), value := e.value)), "
     "(e, i) -> list_position(list_transform(map_entries(m), x -> mlcost_tag_key(x.key)), e.key) = i))",
+    # A tag set's id (raw.billing_tag_sets): the 64-bit hash of its cleaned original map, as a signed
+    # BIGINT (every engine reads one; DuckDB's hash is unsigned, so its lowest bit is dropped).
+    "create or replace temp macro mlcost_tag_set_id(m) as cast(hash(m) >> 1 as bigint)",
 )
 
 CUR_ARN = re.compile(r"(?<![a-z])a_r_n(?![a-z])")

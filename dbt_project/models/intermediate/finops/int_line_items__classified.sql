@@ -6,10 +6,19 @@ line_items as (
     select * from {{ ref('stg_aws_cur__line_items') }}
 ),
 
--- Split cost allocation rows repeat cost that is already on the bill: never count them.
+tag_sets as (
+    select * from {{ ref('stg_aws_cur__tag_sets') }}
+),
+
+-- Split cost allocation rows repeat cost that is already on the bill: never count them. Each line's
+-- tags come from its tag set (a left join: a line never depends on finding it).
 billable as (
-    select * from line_items
-    where not is_split_cost_allocation
+    select
+        line_items.*,
+        tag_sets.tags
+    from line_items
+    left join tag_sets on line_items.tag_set_id = tag_sets.tag_set_id
+    where not line_items.is_split_cost_allocation
 ),
 
 with_instance as (

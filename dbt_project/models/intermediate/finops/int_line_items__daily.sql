@@ -11,14 +11,18 @@ line_items as (
     select * from {{ ref('stg_aws_cur__line_items') }}
 ),
 
+tag_sets as (
+    select * from {{ ref('stg_aws_cur__tag_sets') }}
+),
+
 aliases as (
     select * from {{ ref('int_tag_key_aliases__lists') }}
 ),
 
 -- Split cost allocation rows repeat cost that is already on the bill: never count them.
--- Grouped by the tags' grouping key (DuckDB: their JSON text, ~3x cheaper to hash and compare than
--- the map; one text per map and one map per text), not the map itself; the parts of a SageMaker
--- ARN are derived after summing, once per resource and day (the resource ID determines them).
+-- Grouped by the lines' tag set id, an integer: their tags are joined once per summed row below. The
+-- parts of a SageMaker ARN are derived after summing, once per resource and day (the resource ID
+-- determines them).
 summed as (
     select
         billing_period,
@@ -33,8 +37,7 @@ summed as (
         commitment_discount_id,
         billing_currency,
         resource_id,
-        {{ map_grouping_key('tags') }} as tags_key,
-        any_value(tags) as tags,
+        tag_set_id,
         {{ instance_type('product_instance_type', 'usage_type') }} as instance_type,
         pricing_term,
         {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }} as is_month_level_charge,
@@ -60,7 +63,7 @@ summed as (
         commitment_discount_id,
         billing_currency,
         resource_id,
-        {{ map_grouping_key('tags') }},
+        tag_set_id,
         {{ instance_type('product_instance_type', 'usage_type') }},
         pricing_term,
         {{ is_month_level_charge('charge_type', 'charge_period_start_at', 'charge_period_end_at') }}
@@ -84,7 +87,7 @@ daily as (
         {{ sagemaker_arn_part('resource_id', 'name') }} as sagemaker_resource_name,
         {{ sagemaker_arn_part('resource_id', 'account_id') }} as resource_account_id,
         {{ sagemaker_arn_part('resource_id', 'region') }} as resource_region,
-        tags,
+        tag_set_id,
         instance_type,
         pricing_term,
         is_month_level_charge,
@@ -97,12 +100,22 @@ daily as (
     from summed
 ),
 
+-- The tags, once per summed row. A left join: a row never loses its cost to a missing set (the
+-- relationships test on stg_aws_cur__line_items.tag_set_id fails the build first).
+tagged as (
+    select
+        daily.*,
+        tag_sets.tags
+    from daily
+    left join tag_sets on daily.tag_set_id = tag_sets.tag_set_id
+),
+
 with_accelerator as (
     select
         *,
         {{ instance_family('instance_type') }} as instance_family,
         {{ accelerator(instance_family('instance_type')) }} as accelerator
-    from daily
+    from tagged
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- The bill's Amazon Bedrock lines (product codes AmazonBedrock, AmazonBedrockFoundationModels for
 -- models sold through AWS Marketplace, AmazonBedrockService, AmazonBedrockAgentCore, ...) summed per
--- day, account, region, usage type, line item type, resource, caller and tag set, with their pricing
--- model. Split cost allocation rows are left out, as everywhere. A table: both Bedrock marts and the
+-- day, account, region, usage type, line item type, resource, caller and tag set, with their tags and
+-- pricing model. Split cost allocation rows are left out, as everywhere. A table: both Bedrock marts and the
 -- resource map read it.
 {{ config(materialized='table') }}
 
@@ -9,6 +9,10 @@ with
 
 line_items as (
     select * from {{ ref('stg_aws_cur__line_items') }}
+),
+
+tag_sets as (
+    select * from {{ ref('stg_aws_cur__tag_sets') }}
 ),
 
 bedrock as (
@@ -25,7 +29,7 @@ bedrock as (
         pricing_unit,
         resource_id,
         iam_principal,
-        tags,
+        tag_set_id,
         commitment_discount_id,
         pricing_term,
         billing_currency,
@@ -41,15 +45,18 @@ bedrock as (
         and lower(service_code) like 'amazonbedrock%'
     group by
         billing_period, usage_date, billing_account_id, sub_account_id, region, service_code, service_name,
-        usage_type, charge_type, pricing_unit, resource_id, iam_principal, tags, commitment_discount_id, pricing_term,
+        usage_type, charge_type, pricing_unit, resource_id, iam_principal, tag_set_id, commitment_discount_id, pricing_term,
         billing_currency
 ),
 
+-- The tags joined once per summed row (a left join: a row never depends on finding its set).
 final as (
     select
-        *,
-        {{ classify_pricing_model('charge_type', 'usage_type', 'commitment_discount_id', 'pricing_term') }} as pricing_model
+        bedrock.*,
+        tag_sets.tags,
+        {{ classify_pricing_model('bedrock.charge_type', 'bedrock.usage_type', 'bedrock.commitment_discount_id', 'bedrock.pricing_term') }} as pricing_model
     from bedrock
+    left join tag_sets on bedrock.tag_set_id = tag_sets.tag_set_id
 )
 
 select * from final

@@ -8,34 +8,52 @@ line_items as (
     select * from {{ ref('stg_aws_cur__line_items') }}
 ),
 
+tag_sets as (
+    select * from {{ ref('stg_aws_cur__tag_sets') }}
+),
+
 aliases as (
     select * from {{ ref('tag_key_aliases') }}
 ),
 
--- Distinct tag maps first: an export has few, so the keys are unnested a handful of times.
-tag_sets as (
+-- Lines and cost per tag set first (an integer key), then each set's keys: an export has few sets,
+-- so the keys are unnested a handful of times.
+set_costs as (
     select
-        any_value(tags_original) as tags_original,
+        tag_set_id,
         billing_currency,
         count(*) as line_items,
         sum(effective_cost) as effective_cost,
         min(billing_period) as first_billing_period,
         max(billing_period) as last_billing_period
     from line_items
-    where not is_split_cost_allocation and cardinality(tags_original) > 0
-    group by {{ map_grouping_key('tags_original') }}, billing_currency
+    where not is_split_cost_allocation
+    group by tag_set_id, billing_currency
+),
+
+tagged as (
+    select
+        set_costs.billing_currency,
+        set_costs.line_items,
+        set_costs.effective_cost,
+        set_costs.first_billing_period,
+        set_costs.last_billing_period,
+        tag_sets.tags_original
+    from set_costs
+    inner join tag_sets on set_costs.tag_set_id = tag_sets.tag_set_id
+    where cardinality(tag_sets.tags_original) > 0
 ),
 
 keys as (
     select
         tag_keys.original_key,
-        tag_sets.billing_currency,
-        tag_sets.line_items,
-        tag_sets.effective_cost,
-        tag_sets.first_billing_period,
-        tag_sets.last_billing_period
-    from tag_sets
-    {{ unnest_join('map_keys(tag_sets.tags_original)', 'tag_keys', 'original_key') }}
+        tagged.billing_currency,
+        tagged.line_items,
+        tagged.effective_cost,
+        tagged.first_billing_period,
+        tagged.last_billing_period
+    from tagged
+    {{ unnest_join('map_keys(tagged.tags_original)', 'tag_keys', 'original_key') }}
 ),
 
 by_key as (

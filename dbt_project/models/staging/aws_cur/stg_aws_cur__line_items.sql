@@ -41,8 +41,8 @@ final as (
         invoice_id,
         pricing_currency,
         is_split_cost_allocation,
-        tags,
-        tags_original,
+        -- The line's tags: stg_aws_cur__tag_sets (joined where they are read, after summing).
+        tag_set_id,
         source_format,
         source_file,
         export_version,
