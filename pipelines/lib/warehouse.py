@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib import settings, sql
+from pipelines.lib.billing import BillingInputError
 from pipelines.lib.billing.normalize import MACROS
 
 # A writer that finds the file held waits this long for it: readers (billing_export_sensor,
@@ -99,16 +100,24 @@ def _move_tags_to_tag_sets(conn: duckdb.DuckDBPyConnection) -> None:
             )
         conn.execute(sql.load("ingest/create_billing_line_items"))
         conn.execute(sql.load("ingest/stage_billing_tag_sets_migrated"))
-        collision = conn.execute(sql.load("ingest/select_billing_tag_set_collisions")).fetchone()
-        if collision:
-            raise RuntimeError(
-                f"moving the line items' tags to raw.billing_tag_sets: {collision[1]} different tag sets "
-                f"hash to the id {collision[0]}; the warehouse was not changed"
-            )
+        check_tag_set_ids(conn, "moving the line items' tags to raw.billing_tag_sets", "the warehouse")
         conn.execute(sql.load("ingest/insert_billing_tag_sets"))
         conn.execute(sql.load("ingest/insert_billing_line_items_migrated"))
         conn.execute(sql.load("ingest/drop_billing_line_items_before_tag_sets"))
         conn.execute("drop table incoming_tag_sets")
+
+
+def check_tag_set_ids(conn: duckdb.DuckDBPyConnection, doing: str, unchanged: str) -> None:
+    """One id, one tag set: the sets staged in `incoming_tag_sets` against each other and against
+    raw.billing_tag_sets. A 64-bit hash collision stops what is `doing` (its transaction is rolled
+    back, so `unchanged` keeps what it held) instead of giving one set's lines another's tags."""
+    collision = conn.execute(sql.load("ingest/select_billing_tag_set_collisions")).fetchone()
+    if collision:
+        tag_set_id, tag_sets = collision
+        raise BillingInputError(
+            f"{doing}: {tag_sets} different tag sets hash to the id {tag_set_id} "
+            f"(raw.billing_tag_sets); {unchanged} was not changed"
+        )
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:

@@ -13,7 +13,6 @@ sets as (
 )
 
 select
-    cast(null as ubigint) as raw_tags_hash,
     mlcost_tag_set_id(tags_original) as tag_set_id,
     tags_original,
     tags

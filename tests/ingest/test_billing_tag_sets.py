@@ -136,3 +136,32 @@ def test_one_id_for_two_tag_sets_stops_the_load_and_changes_nothing(tmp_path, wa
     assert f"different tag sets hash to the id {tag_set_id}" in str(failure.value)
     assert "the period was not changed" in str(failure.value)
     assert _rows(warehouse_path, LINES_WITH_TAGS) == before
+
+
+def test_a_collision_while_moving_an_old_warehouse_leaves_it_as_it_was(tmp_path):
+    old = tmp_path / "old.duckdb"
+    ddl = sql.load("ingest/create_billing_line_items").replace(
+        "tag_set_id bigint not null,", "tags map(varchar, varchar), tags_original map(varchar, varchar),"
+    )
+    with duckdb.connect(str(old)) as conn:
+        conn.execute(sql.load("ingest/create_schema_raw"))
+        conn.execute(ddl)
+        conn.execute(sql.load("ingest/create_billing_tag_sets"))
+        conn.execute(
+            "insert into raw.billing_line_items (billing_period, billed_cost, effective_cost, "
+            "is_split_cost_allocation, tags, tags_original, source_format, source_file, ingested_at) "
+            "values (date '2025-01-01', 2.5, 2.5, false, map {'team': 'a'}, map {'Team': 'a'}, 'cur2', 'f', now())"
+        )
+        # A stored set under the id the old line's set gets, with other tags.
+        conn.execute(
+            "insert into raw.billing_tag_sets select cast(hash(map {'Team': 'a'}) >> 1 as bigint), "
+            "map {'other': 'x'}, map {'other': 'x'}"
+        )
+        with pytest.raises(BillingInputError) as failure:
+            ensure_raw_tables(conn)
+        assert "different tag sets hash to the id" in str(failure.value)
+        assert "the warehouse was not changed" in str(failure.value)
+        assert conn.execute(
+            "select billed_cost, tags, tags_original from raw.billing_line_items"
+        ).fetchall() == [(2.5, {"team": "a"}, {"Team": "a"})]
+        assert conn.execute("select count(*) from raw.billing_tag_sets").fetchone() == (1,)

@@ -29,7 +29,7 @@ from pipelines.lib.billing.normalize import (
     source_sql,
 )
 from pipelines.lib.billing.store import ExportStore, WorkDir
-from pipelines.lib.warehouse import ensure_raw_tables
+from pipelines.lib.warehouse import check_tag_set_ids, ensure_raw_tables
 
 
 @dataclass
@@ -89,7 +89,7 @@ def load_period(
         try:
             conn.execute(sql.load("ingest/delete_billing_period"), {"billing_period": key})
             conn.execute(stage_tag_sets, group_params)
-            _check_tag_set_ids(conn, key)
+            check_tag_set_ids(conn, f"billing period {key}", "the period")
             conn.execute(sql.load("ingest/insert_billing_tag_sets"))
             conn.execute(insert, params)
             _check_every_file_loaded(conn, key, store, period)
@@ -193,18 +193,6 @@ def _check_one_export_per_account(conn, key: str) -> None:
             f"billing period {key}: account {account or '(none)'} is billed by more than one export "
             f"({'; '.join(exports)}): its cost would be counted twice. Point CUR_EXPORT_URI at one export "
             "per account (for example the CUR 2.0 folder, not its parent holding a FOCUS export too)"
-        )
-
-
-def _check_tag_set_ids(conn, key: str) -> None:
-    """One id, one tag set (raw.billing_tag_sets): a 64-bit hash collision stops the load instead of
-    giving one set's lines another's tags."""
-    collision = conn.execute(sql.load("ingest/select_billing_tag_set_collisions")).fetchone()
-    if collision:
-        tag_set_id, tag_sets = collision
-        raise BillingInputError(
-            f"billing period {key}: {tag_sets} different tag sets hash to the id {tag_set_id} "
-            "(raw.billing_tag_sets); the period was not changed"
         )
 
 
